@@ -1,0 +1,65 @@
+"""Command line: python -m course_utils render|strip|record ... (see --help)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import nbtools, render
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="execute notebooks with papermill and export HTML with an index page")
+    r.add_argument("notebooks", nargs="*", type=Path, help="notebooks to render (default: all in notebooks/)")
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="override a parameter of the notebooks' parameters cell (repeatable)")
+    r.add_argument("--out", type=Path, default=Path("build/course"), help="output folder (default: build/course)")
+    r.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
+    r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
+
+    s = sub.add_parser("strip", help="remove outputs and execution counts, keeping NBVAL_CHECK_OUTPUT outputs")
+    s.add_argument("notebooks", nargs="*", type=Path)
+    s.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is not clean")
+
+    rec = sub.add_parser("record", help="run notebooks with defaults and store their NBVAL_CHECK_OUTPUT references")
+    rec.add_argument("notebooks", nargs="*", type=Path)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    notebooks = list(args.notebooks) or render.discover()
+    if args.command == "render":
+        overrides = dict(args.parameter)
+        if args.jobs < 1:
+            print(f"error: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+            return 2
+        try:
+            results = render.render(args.notebooks, overrides, args.out, args.jobs, args.timeout)
+        except (render.ParameterError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        failed = [r for r in results if r.status != "ok"]
+        total = sum(r.seconds for r in results)
+        print(f"{len(results) - len(failed)} of {len(results)} notebooks rendered in {total:.0f} s "
+              f"-> {(args.out / 'index.html')}")
+        for r in failed:
+            print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
+        return 1 if failed else 0
+    if args.command == "strip":
+        dirty = nbtools.strip(notebooks, check=args.check)
+        for path in dirty:
+            print(f"{'not clean' if args.check else 'cleaned'}: {path}")
+        return 1 if (dirty and args.check) else 0
+    for path in notebooks:
+        print(f"recording {path} ...", flush=True)
+        nbtools.record(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

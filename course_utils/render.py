@@ -1,0 +1,184 @@
+"""Render notebooks for publishing: papermill executes, nbconvert exports HTML, an index links them.
+
+Parameters are checked against each notebook's `parameters` cell before anything runs (papermill
+itself only warns about unknown names). Every file is written under a temporary name and renamed
+when complete, so an interrupted or failed render never leaves a file that looks finished.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import nbtools
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+class ParameterError(ValueError):
+    """A -p name or value that the notebooks do not accept."""
+
+
+@dataclass
+class Result:
+    notebook: str
+    status: str = "not run"  # "ok" or "FAILED"
+    seconds: float = 0.0
+    parameters: dict = field(default_factory=dict)
+    html: str | None = None
+    error: str | None = None
+
+
+def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
+    return sorted(p for p in Path(notebook_dir).glob("[0-9][0-9]_*.ipynb"))
+
+
+def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
+    """{notebook: its parameters after the overrides}; ParameterError before anything runs.
+
+    With one notebook every name must be one of its parameters. With several, a name must belong to
+    at least one of them and is given only to the notebooks that declare it.
+    """
+    defaults = {}
+    for nb in notebooks:
+        try:
+            defaults[nb] = nbtools.read_parameters(nb)
+        except ValueError as exc:
+            raise ParameterError(f"{nb.name}: {exc}") from exc
+    for name in overrides:
+        owners = [nb for nb in notebooks if name in defaults[nb]]
+        if not owners:
+            allowed = sorted(set().union(*(defaults[nb] for nb in notebooks)))
+            where = notebooks[0].name if len(notebooks) == 1 else "any of the selected notebooks"
+            raise ParameterError(
+                f"unknown parameter {name!r} for {where}. Allowed: {', '.join(allowed) or '(none)'}"
+            )
+    result = {}
+    for nb in notebooks:
+        params = dict(defaults[nb])
+        for name, text in overrides.items():
+            if name in params:
+                try:
+                    params[name] = nbtools.check_value(name, nbtools.parse_value(text), defaults[nb][name])
+                except ValueError as exc:
+                    raise ParameterError(f"{nb.name}: {exc}") from exc
+        result[nb] = params
+    return result
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _failure(exc: Exception) -> str:
+    """One line naming the failing cell, from papermill's error when it has one."""
+    cell = getattr(exc, "cell_index", None)
+    count = getattr(exc, "exec_count", None)
+    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    where = f"cell {cell}" if cell is not None else "before the first cell"
+    if count is not None:
+        where += f" (In [{count}])"
+    return f"{where}: {ename}: {evalue}".splitlines()[0][:400]
+
+
+def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, timeout: int | None) -> Result:
+    """Execute one notebook with papermill (working directory: out_dir) and export it to HTML."""
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    stem = notebook.stem
+    result = Result(notebook.name, parameters={k: params[k] for k in overrides if k in params})
+    finals = [out_dir / f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
+    for old in finals:  # an earlier render's files must not pass for this render's
+        old.unlink(missing_ok=True)
+    tmp_nb = out_dir / f".{stem}.running.ipynb"
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(tmp_nb),
+            parameters=result.parameters,
+            kernel_name="python3",
+            cwd=str(out_dir),
+            progress_bar=False,
+            execution_timeout=timeout,
+        )
+        result.status = "ok"
+    except Exception as exc:  # papermill raises PapermillExecutionError; a kernel death raises others
+        result.status, result.error = "FAILED", _failure(exc)
+    result.seconds = round(time.perf_counter() - start, 1)
+    suffix = "" if result.status == "ok" else ".FAILED"
+    if tmp_nb.exists():
+        nb = nbformat.read(tmp_nb, as_version=4)
+        body, _ = HTMLExporter().from_notebook_node(nb)
+        _atomic_text(out_dir / f"{stem}{suffix}.html", body)
+        os.replace(tmp_nb, out_dir / f"{stem}{suffix}.ipynb")
+        result.html = f"{stem}{suffix}.html"
+    return result
+
+
+def write_index(results: list[Result], out_dir: Path, title: str = "Convolutional networks with Keras") -> Path:
+    rows = []
+    for r in results:
+        link = f'<a href="{html.escape(r.html)}">{html.escape(r.notebook)}</a>' if r.html else html.escape(r.notebook)
+        params = ", ".join(f"{k}={v!r}" for k, v in r.parameters.items()) or "defaults"
+        status = r.status if r.error is None else f"{r.status}: {r.error}"
+        cls = "ok" if r.status == "ok" else "bad"
+        rows.append(
+            f'<tr><td>{link}</td><td class="{cls}">{html.escape(status)}</td>'
+            f"<td>{r.seconds:.1f} s</td><td>{html.escape(params)}</td></tr>"
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
+.ok{{color:#17663a}}.bad{{color:#b00020}}tr:nth-child(even){{background:#f4f4f4}}</style></head>
+<body><h1>{html.escape(title)}</h1>
+<p>Rendered {time.strftime("%Y-%m-%d %H:%M")}; {sum(r.status == "ok" for r in results)} of {len(results)} notebooks ran.</p>
+<table><tr><th>Notebook</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>
+{chr(10).join(rows)}
+</table></body></html>
+"""
+    _atomic_text(out_dir / "index.html", page)
+    _atomic_text(out_dir / "index.json", json.dumps([asdict(r) for r in results], indent=1))
+    return out_dir / "index.html"
+
+
+def render(notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: int | None = None) -> list[Result]:
+    """Render notebooks (all of notebooks/ when empty); ParameterError before running if a -p is wrong."""
+    from tqdm.auto import tqdm
+
+    notebooks = [Path(n).resolve() for n in notebooks] or discover()
+    missing = [str(n) for n in notebooks if not n.is_file()]
+    if missing:
+        raise FileNotFoundError(f"no such notebook: {', '.join(missing)}")
+    planned = plan(notebooks, overrides)
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, tqdm(
+        total=len(notebooks), desc="render", unit="notebook"
+    ) as bar:
+        futures = {pool.submit(render_one, nb, planned[nb], out_dir, overrides, timeout): nb for nb in notebooks}
+        for future in as_completed(futures):
+            r = future.result()
+            results[futures[future]] = r
+            bar.write(f"{r.status:>6}  {r.seconds:6.1f} s  {r.notebook}" + (f"  {r.error}" if r.error else ""))
+            bar.update()
+    ordered = [results[nb] for nb in notebooks]
+    write_index(ordered, out_dir)
+    return ordered

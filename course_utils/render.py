@@ -85,13 +85,16 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 def _failure(exc: Exception) -> str:
-    """One line naming the failing cell, from papermill's error when it has one."""
+    """One line naming the failing cell (index in the executed notebook, its first line), from papermill's error."""
     cell = getattr(exc, "cell_index", None)
     count = getattr(exc, "exec_count", None)
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
     where = f"cell {cell}" if cell is not None else "before the first cell"
     if count is not None:
         where += f" (In [{count}])"
+    source = (getattr(exc, "source", "") or "").strip().splitlines()
+    if source:
+        where += f" starting {source[0][:60]!r}"
     return f"{where}: {ename}: {evalue}".splitlines()[0][:400]
 
 

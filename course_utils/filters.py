@@ -1,0 +1,233 @@
+"""Filter visualization by gradient ascent on the input image (notebook 07).
+
+For a filter of a VGG16 conv layer, start from a grey image with a little noise and repeat
+
+    loss  = mean activation of the filter over its feature map (border excluded)
+    g     = d loss / d image,  normalized to unit root-mean-square per image
+    image = image + step_size * g
+
+on a model truncated at that layer. `FilterVisualizer` does this for many filters at once: one image
+per filter in a batch (each image's loss is its own filter's mean activation, so the gradient of the
+summed losses gives every image its own gradient), all steps inside one compiled call, and the filter
+indices passed as a tensor so that the function is traced once per (layer, image size), not per filter.
+
+Images live in VGG16's input space ("caffe" preprocessing: BGR channel order, ImageNet mean subtracted,
+0..255 scale). `deprocess` turns them into displayable RGB uint8, `stitch` makes a grid with margins and
+`save_png` writes it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# ImageNet mean in VGG16's channel order (B, G, R), subtracted by keras.applications.vgg16.preprocess_input.
+IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+
+
+def conv_layer_names(model) -> list[str]:
+    """Names of the Conv2D layers of `model`, in order."""
+    import keras
+
+    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def check_layer_name(model, layer_name: str) -> None:
+    """ValueError listing the valid conv layer names if `layer_name` is not one of them."""
+    names = conv_layer_names(model)
+    if layer_name not in names:
+        raise ValueError(f"layer_name {layer_name!r} is not a conv layer of {model.name}; valid: {', '.join(names)}")
+
+
+def conv_flops(model, layer_name: str, image_size: int) -> dict:
+    """Forward FLOPs per image of every conv layer up to and including `layer_name`, by formula.
+
+    A k x k conv from C_in to C_out channels with an H x W output does H*W*C_out dot products of
+    length k*k*C_in, i.e. 2*H*W*k*k*C_in*C_out FLOPs (a multiply and an add each); biases, ReLU and
+    pooling are left out (they are a fraction of a percent). Returns {layer name: FLOPs}.
+    """
+    import keras
+
+    check_layer_name(model, layer_name)
+    size, flops = image_size, {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.MaxPooling2D):
+            size //= layer.pool_size[0]
+        elif isinstance(layer, keras.layers.Conv2D):
+            kh, kw = layer.kernel_size
+            c_in = layer.kernel.shape[2]
+            flops[layer.name] = 2 * size * size * kh * kw * c_in * layer.filters
+            if layer.name == layer_name:
+                break
+    return flops
+
+
+def start_images(n: int, image_size: int, seed: int = 0, noise: float = 10.0) -> np.ndarray:
+    """`n` grey RGB images (128) with uniform noise of +-`noise` grey levels, in VGG16's input space."""
+    rng = np.random.default_rng(seed)
+    rgb = 128.0 + rng.uniform(-noise, noise, size=(n, image_size, image_size, 3))
+    return (rgb[..., ::-1] - IMAGENET_MEAN_BGR).astype(np.float32)
+
+
+def deprocess(images, contrast: float = 0.15) -> np.ndarray:
+    """VGG16 input-space images -> displayable RGB uint8, one image (H, W, 3) or a batch.
+
+    The classic recipe: centre each image on its mean, divide by its standard deviation, scale by
+    `contrast`, shift to 0.5 and clip to [0, 1], so every image uses the same range whatever the
+    scale of its pattern. The channels go back from BGR to RGB; the subtracted ImageNet mean needs no
+    undoing because the centring removes it anyway.
+    """
+    x = np.asarray(images, dtype=np.float64)[..., ::-1]
+    axes = tuple(range(x.ndim - 3, x.ndim))
+    x = x - x.mean(axis=axes, keepdims=True)
+    x = x / (x.std(axis=axes, keepdims=True) + 1e-5)
+    x = np.clip(0.5 + contrast * x, 0.0, 1.0)
+    return np.round(x * 255).astype(np.uint8)
+
+
+def stitch(images, ncols: int = 8, margin: int = 4, background: int = 255) -> np.ndarray:
+    """One uint8 image holding `images` (N, H, W, 3) in a grid of `ncols` columns with `margin` pixels between."""
+    images = np.asarray(images)
+    n, h, w, c = images.shape
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    grid = np.full((nrows * h + (nrows - 1) * margin, ncols * w + (ncols - 1) * margin, c), background, np.uint8)
+    for i, image in enumerate(images):
+        r, col = divmod(i, ncols)
+        grid[r * (h + margin) : r * (h + margin) + h, col * (w + margin) : col * (w + margin) + w] = image
+    return grid
+
+
+def save_png(image, path) -> Path:
+    """Write a uint8 image to `path` as PNG, creating the folder; returns the path."""
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)
+    return path
+
+
+@dataclass
+class FilterVisualization:
+    """Result of `FilterVisualizer.visualize`, one entry per filter (history has one row per step)."""
+
+    layer_name: str
+    filters: np.ndarray  # (N,) filter indices
+    images: np.ndarray  # (N, H, W, 3) final images in VGG16's input space (float32)
+    history: np.ndarray  # (steps + 1, N) mean activation before each step and after the last one
+    start_grad_rms: np.ndarray  # (N,) root-mean-square of the gradient at the start
+
+    @property
+    def before(self) -> np.ndarray:
+        return self.history[0]
+
+    @property
+    def after(self) -> np.ndarray:
+        return self.history[-1]
+
+    @property
+    def dead(self) -> np.ndarray:
+        """Filters with zero activation and zero gradient at the start: the ascent cannot move them."""
+        return (self.before == 0) & (self.start_grad_rms == 0)
+
+    def uint8(self, contrast: float = 0.15) -> np.ndarray:
+        return deprocess(self.images, contrast)
+
+
+class FilterVisualizer:
+    """Gradient ascent on input images for the filters of one conv layer of `model`.
+
+    `model` is a VGG16-like Keras model taking (None, None, None, 3) images in caffe preprocessing.
+    The model is truncated at `layer_name`; the ascent is compiled on first use and reused for every
+    filter and batch size (`trace_count` says how often it was traced).
+    """
+
+    def __init__(self, model, layer_name: str, image_size: int = 64, border: int = 2, jit_compile: bool = False):
+        import keras
+        import tensorflow as tf
+
+        check_layer_name(model, layer_name)
+        if not isinstance(image_size, int) or image_size < 8:
+            raise ValueError(f"image_size must be an int >= 8, got {image_size!r}")
+        self.layer_name, self.image_size = layer_name, image_size
+        layer = model.get_layer(layer_name)
+        self.n_filters = layer.filters
+        self.feature_model = keras.Model(model.inputs, layer.output, name=f"{model.name}_to_{layer_name}")
+        self.flops_per_image = sum(conv_flops(model, layer_name, image_size).values())
+        fmap = self.feature_model.compute_output_shape((1, image_size, image_size, 3))[1]
+        self.border = max(0, min(border, (fmap - 1) // 2))  # keep at least the centre of small maps
+        self.trace_count = 0
+        spec = [
+            tf.TensorSpec((None, image_size, image_size, 3), tf.float32),  # images
+            tf.TensorSpec((None,), tf.int32),  # filter index of each image
+            tf.TensorSpec((), tf.int32),  # steps
+            tf.TensorSpec((), tf.float32),  # step size
+        ]
+        self._ascend = tf.function(self._ascend_py, input_signature=spec, jit_compile=jit_compile)
+
+    def _loss(self, images, filters):
+        """Per-image mean activation of its own filter, border of the feature map excluded."""
+        import tensorflow as tf
+
+        act = self.feature_model(images, training=False)
+        b = self.border
+        if b:
+            act = act[:, b:-b, b:-b, :]
+        act = tf.gather(act, filters, axis=3, batch_dims=1)  # (N, h, w): one channel per image
+        return tf.reduce_mean(act, axis=[1, 2])
+
+    def _ascend_py(self, images, filters, steps, step_size):
+        import tensorflow as tf
+
+        self.trace_count += 1  # Python side effect: runs only while tracing
+        history = tf.TensorArray(tf.float32, size=steps + 1)
+        grad_rms0 = tf.zeros_like(filters, dtype=tf.float32)
+        for i in tf.range(steps):
+            with tf.GradientTape() as tape:
+                tape.watch(images)
+                loss = self._loss(images, filters)
+                # Each image's loss depends on that image only, so the gradient of the sum is per image.
+                total = tf.reduce_sum(loss)
+            grads = tape.gradient(total, images)
+            rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
+            grad_rms0 = tf.where(i == 0, rms, grad_rms0)
+            images = images + step_size * grads / (rms[:, None, None, None] + 1e-8)
+            history = history.write(i, loss)
+        history = history.write(steps, self._loss(images, filters))
+        return images, history.stack(), grad_rms0
+
+    def visualize(self, filter_indices, steps: int = 30, step_size: float = 2.0, seed: int = 0,
+                  batch_size: int = 16, progress: bool = True) -> FilterVisualization:
+        """Run `steps` ascent steps for each filter in `filter_indices`, `batch_size` filters at a time.
+
+        Every filter starts from its own noisy grey image drawn with `seed`; `step_size` is the
+        root-mean-square change of a pixel per step, in grey levels.
+        """
+        import tensorflow as tf
+        from tqdm import tqdm
+
+        filters = np.asarray(filter_indices, dtype=np.int32).reshape(-1)
+        bad = filters[(filters < 0) | (filters >= self.n_filters)]
+        if bad.size:
+            raise ValueError(f"filter indices must be in 0..{self.n_filters - 1} for {self.layer_name}, got {bad.tolist()}")
+        if not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be a positive int, got {steps!r}")
+        start = start_images(len(filters), self.image_size, seed)
+        images, histories, rms0 = [], [], []
+        batches = range(0, len(filters), batch_size)
+        for lo in tqdm(batches, desc=self.layer_name, unit="batch", file=sys.stdout, disable=not progress):
+            out = self._ascend(
+                tf.constant(start[lo : lo + batch_size]),
+                tf.constant(filters[lo : lo + batch_size]),
+                tf.constant(steps, tf.int32),
+                tf.constant(step_size, tf.float32),
+            )
+            for acc, value in zip((images, histories, rms0), out):
+                acc.append(value.numpy())
+        return FilterVisualization(
+            self.layer_name, filters, np.concatenate(images), np.concatenate(histories, axis=1), np.concatenate(rms0)
+        )

@@ -1,0 +1,117 @@
+"""The instructor CLI: parameters checked before anything runs, failures named, outputs never half-written."""
+
+import json
+
+import nbformat
+import pytest
+
+from course_utils import nbtools, render
+from course_utils.__main__ import main
+
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def make_notebook(path, body, params="epochs = 2\nlabel = 'demo'"):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL})
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Demo"),
+        nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(body),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    src = tmp_path / "nbs"
+    src.mkdir()
+    good = make_notebook(src / "01_good.ipynb", "open('epochs.txt', 'w').write(f'{epochs} {label}')\nprint(epochs * 10)")
+    bad = make_notebook(src / "02_bad.ipynb", "x = 1\nraise ValueError(f'epochs was {epochs}')")
+    return good, bad
+
+
+def test_unknown_parameter_is_rejected_before_running(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    out = tmp_path / "out"
+    code = main(["render", str(good), "-p", "no_such_param", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'no_such_param'" in err and "Allowed: epochs, label" in err
+    assert not out.exists()  # nothing ran, nothing written
+
+
+def test_wrong_value_type_is_rejected_with_what_is_allowed(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    assert main(["render", str(good), "-p", "epochs", "2.5", "--out", str(tmp_path / "o")]) == 2
+    assert "'epochs'" in capsys.readouterr().err
+
+
+def test_every_course_notebook_rejects_unknown_parameters_without_running(tmp_path, capsys):
+    for nb in render.discover():
+        assert main(["render", str(nb), "-p", "no_such_param", "1", "--out", str(tmp_path / "o")]) == 2
+        assert f"unknown parameter 'no_such_param' for {nb.name}" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_render_writes_html_index_and_applies_parameters(notebooks, tmp_path):
+    good, _ = notebooks
+    out = tmp_path / "out"
+    assert main(["render", str(good), "-p", "epochs", "7", "--out", str(out)]) == 0
+    assert (out / "epochs.txt").read_text() == "7 demo"  # ran in the output folder, with the override
+    assert "70" in (out / "01_good.html").read_text()
+    index = (out / "index.html").read_text()
+    assert 'href="01_good.html"' in index and "epochs=7" in index
+    [entry] = json.loads((out / "index.json").read_text())
+    assert entry["status"] == "ok" and entry["parameters"] == {"epochs": 7}
+    assert not list(out.glob(".*"))  # no temporary files left
+
+
+def test_failing_notebook_exits_nonzero_naming_notebook_and_cell(notebooks, tmp_path, capsys):
+    good, bad = notebooks
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "02_bad.html").write_text("an old successful render")  # must not survive as if current
+    code = main(["render", str(good), str(bad), "--out", str(out), "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "FAILED 02_bad.ipynb: cell 2" in err and "ValueError: epochs was 2" in err
+    assert (out / "02_bad.FAILED.html").exists() and not (out / "02_bad.html").exists()
+    assert (out / "01_good.html").exists()
+    index = (out / "index.html").read_text()
+    assert "FAILED" in index and "02_bad.FAILED.html" in index
+
+
+def test_parameter_known_to_only_some_notebooks_goes_only_to_them(tmp_path):
+    a = make_notebook(tmp_path / "01_a.ipynb", "pass", params="epochs = 1")
+    b = make_notebook(tmp_path / "02_b.ipynb", "pass", params="rate = 0.5")
+    planned = render.plan([a, b], {"rate": "0.25"})
+    assert planned[a] == {"epochs": 1} and planned[b] == {"rate": 0.25}
+    with pytest.raises(render.ParameterError, match="Allowed: epochs, rate"):
+        render.plan([a, b], {"speed": "1"})
+
+
+def test_strip_keeps_only_check_outputs(tmp_path):
+    path = make_notebook(tmp_path / "01_x.ipynb", "# NBVAL_CHECK_OUTPUT\nprint(2)")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="noise\n")]
+    nb.cells[1].execution_count = 4
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
+    nb.metadata["papermill"] = {"duration": 1.0}
+    nbformat.write(nb, path)
+    assert main(["strip", "--check", str(path)]) == 1
+    assert main(["strip", str(path)]) == 0
+    assert main(["strip", "--check", str(path)]) == 0
+    clean = nbformat.read(path, as_version=4)
+    assert clean.cells[1].outputs == [] and clean.cells[1].execution_count is None
+    assert clean.cells[2].outputs[0]["text"] == "2\n" and clean.cells[2].execution_count == 2
+    assert "papermill" not in clean.metadata
+
+
+def test_read_parameters_reads_literals_only(tmp_path):
+    path = make_notebook(tmp_path / "01_p.ipynb", "pass", params="a = 1  # note\nb: float = 0.5\nc = ['x', 'y']")
+    assert nbtools.read_parameters(path) == {"a": 1, "b": 0.5, "c": ["x", "y"]}
+    assert nbtools.check_value("c", nbtools.parse_value("block1_conv1,block2_conv2"), ["x"]) == [
+        "block1_conv1",
+        "block2_conv2",
+    ]

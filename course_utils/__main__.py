@@ -15,8 +15,15 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="execute notebooks with papermill and export HTML with an index page")
     r.add_argument("notebooks", nargs="*", type=Path, help="notebooks to render (default: all in notebooks/)")
-    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                   help="override a parameter of the notebooks' parameters cell (repeatable)")
+    r.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a parameter of the notebooks' parameters cell (repeatable)",
+    )
     r.add_argument("--out", type=Path, default=Path("build/course"), help="output folder (default: build/course)")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
@@ -45,8 +52,10 @@ def main(argv=None) -> int:
             return 2
         failed = [r for r in results if r.status != "ok"]
         total = sum(r.seconds for r in results)
-        print(f"{len(results) - len(failed)} of {len(results)} notebooks rendered in {total:.0f} s "
-              f"-> {(args.out / 'index.html')}")
+        print(
+            f"{len(results) - len(failed)} of {len(results)} notebooks rendered in {total:.0f} s "
+            f"-> {(args.out / 'index.html')}"
+        )
         for r in failed:
             print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
         return 1 if failed else 0

@@ -45,9 +45,7 @@ def download(fname: str, origin: str, file_hash: str, subdir: str) -> Path:
 
     try:
         return Path(
-            keras.utils.get_file(
-                fname, origin, file_hash=file_hash, cache_subdir=subdir, cache_dir=str(keras_home())
-            )
+            keras.utils.get_file(fname, origin, file_hash=file_hash, cache_subdir=subdir, cache_dir=str(keras_home()))
         )
     except Exception as exc:  # get_file wraps network errors in Exception subclasses of several kinds
         raise OSError(f"could not download {origin}: {exc}") from exc

@@ -31,9 +31,7 @@ class Digits:
     source: str
 
     def __repr__(self) -> str:
-        return (
-            f"Digits(source={self.source!r}, train={self.x_train.shape}, test={self.x_test.shape})"
-        )
+        return f"Digits(source={self.source!r}, train={self.x_train.shape}, test={self.x_test.shape})"
 
 
 def _mnist_path(allow_download: bool):
@@ -111,9 +109,7 @@ def load_digits(
     x_test, y_test = subset(x_test, y_test, n_test)
     if image_size is not None:
         x_train, x_test = _resize(x_train, image_size), _resize(x_test, image_size)
-    data = Digits(
-        x_train[..., None], y_train.astype(np.int64), x_test[..., None], y_test.astype(np.int64), label
-    )
+    data = Digits(x_train[..., None], y_train.astype(np.int64), x_test[..., None], y_test.astype(np.int64), label)
     print(f"Digits: {label}; train {data.x_train.shape}, test {data.x_test.shape}")
     return data
 

@@ -53,7 +53,12 @@ def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
 def conv2d_params(in_channels: int, filters: int, kernel_size: int | tuple[int, int], bias: bool = True) -> int:
     """A Conv2D layer has (kh * kw * in_channels) weights per filter plus one bias per filter."""
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    for name, value in (("in_channels", in_channels), ("filters", filters), ("kernel height", kh), ("kernel width", kw)):
+    for name, value in (
+        ("in_channels", in_channels),
+        ("filters", filters),
+        ("kernel height", kh),
+        ("kernel width", kw),
+    ):
         _check_positive(name, value)
     return kh * kw * in_channels * filters + (filters if bias else 0)
 

@@ -56,9 +56,7 @@ def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
         if not owners:
             allowed = sorted(set().union(*(defaults[nb] for nb in notebooks)))
             where = notebooks[0].name if len(notebooks) == 1 else "any of the selected notebooks"
-            raise ParameterError(
-                f"unknown parameter {name!r} for {where}. Allowed: {', '.join(allowed) or '(none)'}"
-            )
+            raise ParameterError(f"unknown parameter {name!r} for {where}. Allowed: {', '.join(allowed) or '(none)'}")
     result = {}
     for nb in notebooks:
         params = dict(defaults[nb])
@@ -136,6 +134,7 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
 
 
 def write_index(results: list[Result], out_dir: Path, title: str = "Convolutional networks with Keras") -> Path:
+    ran = sum(r.status == "ok" for r in results)
     rows = []
     for r in results:
         link = f'<a href="{html.escape(r.html)}">{html.escape(r.notebook)}</a>' if r.html else html.escape(r.notebook)
@@ -151,7 +150,7 @@ def write_index(results: list[Result], out_dir: Path, title: str = "Convolutiona
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
 .ok{{color:#17663a}}.bad{{color:#b00020}}tr:nth-child(even){{background:#f4f4f4}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>Rendered {time.strftime("%Y-%m-%d %H:%M")}; {sum(r.status == "ok" for r in results)} of {len(results)} notebooks ran.</p>
+<p>Rendered {time.strftime("%Y-%m-%d %H:%M")}; {ran} of {len(results)} notebooks ran.</p>
 <table><tr><th>Notebook</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>
 {chr(10).join(rows)}
 </table></body></html>
@@ -173,9 +172,10 @@ def render(notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: in
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     results = {}
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, tqdm(
-        total=len(notebooks), desc="render", unit="notebook"
-    ) as bar:
+    with (
+        ProcessPoolExecutor(max_workers=max(1, jobs)) as pool,
+        tqdm(total=len(notebooks), desc="render", unit="notebook") as bar,
+    ):
         futures = {pool.submit(render_one, nb, planned[nb], out_dir, overrides, timeout): nb for nb in notebooks}
         for future in as_completed(futures):
             r = future.result()

@@ -60,7 +60,9 @@ def test_pooling_sizes_match_keras(seed):
         assert out.shape[1] == pool_output_size(n, pool, stride, padding)
 
 
-@pytest.mark.parametrize("n_in, n_out, bias", [(1, 1, True), (2, 3, True), (3, 2, True), (784, 10, False), (8192, 2, True)])
+@pytest.mark.parametrize(
+    "n_in, n_out, bias", [(1, 1, True), (2, 3, True), (3, 2, True), (784, 10, False), (8192, 2, True)]
+)
 def test_dense_params_match_keras(n_in, n_out, bias):
     layer = keras.layers.Dense(n_out, use_bias=bias)
     layer.build((None, n_in))
@@ -73,8 +75,16 @@ def test_same_padding_keeps_size_at_stride_one_and_uses_ceil_otherwise():
     assert conv_output_size(4, 3) == 2
 
 
-@pytest.mark.parametrize("bad", [dict(n=0, kernel=1), dict(n=3, kernel=5), dict(n=5, kernel=3, padding="full"),
-                                 dict(n=5, kernel=3, stride=0), dict(n=5.0, kernel=3)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(n=0, kernel=1),
+        dict(n=3, kernel=5),
+        dict(n=5, kernel=3, padding="full"),
+        dict(n=5, kernel=3, stride=0),
+        dict(n=5.0, kernel=3),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(bad):
     with pytest.raises(ValueError):
         conv_output_size(**bad)

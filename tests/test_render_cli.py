@@ -26,7 +26,9 @@ def make_notebook(path, body, params="epochs = 2\nlabel = 'demo'"):
 def notebooks(tmp_path):
     src = tmp_path / "nbs"
     src.mkdir()
-    good = make_notebook(src / "01_good.ipynb", "open('epochs.txt', 'w').write(f'{epochs} {label}')\nprint(epochs * 10)")
+    good = make_notebook(
+        src / "01_good.ipynb", "open('epochs.txt', 'w').write(f'{epochs} {label}')\nprint(epochs * 10)"
+    )
     bad = make_notebook(src / "02_bad.ipynb", "x = 1\nraise ValueError(f'epochs was {epochs}')")
     return good, bad
 

@@ -1,0 +1,96 @@
+"""Notebook hygiene (DESIGN.md, notebooks/CONVENTIONS.md): shape, clean storage, size, lint, README table.
+
+Running the notebooks themselves is nbval's job (pytest --nbval-lax collects notebooks/*.ipynb).
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import nbtools, quiz
+from course_utils.render import discover
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = discover(ROOT / "notebooks")
+MAX_BYTES = 150_000
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 3
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def nb(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_name_and_kernel(nb):
+    path, notebook = nb
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    nbformat.validate(notebook)
+
+
+def test_committed_clean_and_small(nb):
+    path, notebook = nb
+    assert nbtools.is_clean(notebook), f"run: python -m course_utils strip {path}"
+    assert path.stat().st_size <= MAX_BYTES, f"{path.name} is {path.stat().st_size:,} bytes"
+    for cell in notebook.cells:
+        if nbtools.is_check_cell(cell):
+            assert cell.outputs, f"check cell without reference output: run make record NB={path}"
+            assert all(o.output_type != "error" for o in cell.outputs)
+            assert all(o.get("name") != "stderr" for o in cell.outputs), "stderr in a reference output"
+
+
+def test_cell_order(nb):
+    path, notebook = nb
+    cells = notebook.cells
+    title = cells[0]
+    assert title.cell_type == "markdown" and title.source.startswith(f"# {path.name[:2]}")
+    assert "Learning objectives" in title.source and "run time" in title.source.lower()
+    code = [c for c in cells if c.cell_type == "code"]
+    assert "course_utils.setup(" in code[0].source, "first code cell must call course_utils.setup()"
+    assert code[1] is nbtools.parameters_cell(notebook), "second code cell must be the parameters cell"
+    assert "raise ValueError" in code[2].source, "third code cell must validate the parameters"
+    headings = [
+        line for c in cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("## ")
+    ]
+    tail = [h for h in headings if any(k in h for k in ("Check your understanding", "Summary", "PyTorch"))]
+    assert [h.split()[1] for h in tail] == ["Check", "Summary", "The"], f"closing sections out of order: {tail}"
+    last_code = max(i for i, c in enumerate(cells) if c.cell_type == "code")
+    pytorch = max(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## The same in PyTorch" in c.source)
+    assert last_code < pytorch, "the PyTorch section is markdown only and comes last"
+
+
+def test_quiz_questions_exist_and_are_unanswered(nb):
+    path, notebook = nb
+    ids = re.findall(
+        r'quiz\.check\("(\d\d\.\d+)"', "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    )
+    assert ids, "a Check your understanding section with quiz.check(...) calls is expected"
+    for qid in ids:
+        assert qid.startswith(path.name[:2])
+        quiz.question(qid)  # raises KeyError if missing
+
+
+def test_parameters_are_literals(nb):
+    path, _ = nb
+    params = nbtools.read_parameters(path)
+    assert params, "the parameters cell defines no parameters"
+
+
+def test_readme_lists_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert path.name in readme, f"{path.name} missing from the README's notebook table"
+
+
+def test_notebook_code_is_ruff_clean():
+    result = subprocess.run(
+        [sys.executable, "-m", "nbqa", "ruff", *map(str, NOTEBOOKS)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -73,8 +73,7 @@ def setup(seed: int = 0, announce: bool = True) -> None:
         {
             "figure.figsize": (6.4, 4.0),
             "figure.dpi": 80,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
+            "axes.grid": False,  # grid lines would also be drawn over images
             "axes.spines.top": False,
             "axes.spines.right": False,
             "image.interpolation": "nearest",

@@ -92,7 +92,8 @@ def _formula(layer) -> tuple[int | None, str]:
 
 
 def param_table(model):
-    """One row per layer: output shape, our formula, its value, Keras' count_params(), and whether they agree.
+    """One row per layer (input layers left out): output shape, our formula, its value, Keras' count_params(),
+    and whether they agree.
 
     Returns a pandas DataFrame; the last row holds the totals.
     """
@@ -100,6 +101,8 @@ def param_table(model):
 
     rows = []
     for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":  # functional models list their input; it has no weights
+            continue
         ours, text = _formula(layer)
         keras_count = layer.count_params()
         rows.append(

@@ -115,3 +115,11 @@ def test_table_reports_layers_without_a_formula_instead_of_guessing():
     table = param_table(model)
     assert table["formula"].iloc[0] == "no formula here"
     assert not table["match"].iloc[0]
+
+
+def test_table_of_a_functional_model_leaves_out_the_input_layer():
+    inputs = keras.Input((8, 8, 1), name="image")
+    outputs = keras.layers.Dense(3, name="out")(keras.layers.Flatten(name="flat")(inputs))
+    table = param_table(keras.Model(inputs, outputs))
+    assert list(table["layer"]) == ["flat", "out", "total"]
+    assert table["ours"].iloc[-1] == 64 * 3 + 3

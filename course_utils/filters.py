@@ -12,20 +12,22 @@ summed losses gives every image its own gradient), all steps inside one compiled
 indices passed as a tensor so that the function is traced once per (layer, image size), not per filter.
 
 Images live in VGG16's input space ("caffe" preprocessing: BGR channel order, ImageNet mean subtracted,
-0..255 scale). `deprocess` turns them into displayable RGB uint8, `stitch` makes a grid with margins and
+0..255 scale). `deprocess` undoes that and turns them into displayable RGB uint8, `stitch` makes a grid with margins and
 `save_png` writes it.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-# ImageNet mean in VGG16's channel order (B, G, R), subtracted by keras.applications.vgg16.preprocess_input.
-IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+# ImageNet mean in VGG16's channel order (B, G, R), subtracted by keras.applications.vgg16.preprocess_input
+# (float64, as there, so that start_image matches preprocess_input bit for bit).
+IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68])
+# The 13 conv layers of keras.applications.VGG16, in order (to validate names without building a model).
+VGG16_CONV_LAYERS = tuple(f"block{b}_conv{i}" for b, n in zip(range(1, 6), (2, 2, 3, 3, 3)) for i in range(1, n + 1))
 
 
 def conv_layer_names(model) -> list[str]:
@@ -48,6 +50,7 @@ def conv_flops(model, layer_name: str, image_size: int) -> dict:
     A k x k conv from C_in to C_out channels with an H x W output does H*W*C_out dot products of
     length k*k*C_in, i.e. 2*H*W*k*k*C_in*C_out FLOPs (a multiply and an add each); biases, ReLU and
     pooling are left out (they are a fraction of a percent). Returns {layer name: FLOPs}.
+    Assumes VGG16's layout: stride-1 'same' convolutions, so only the pooling layers change H x W.
     """
     import keras
 
@@ -65,22 +68,22 @@ def conv_flops(model, layer_name: str, image_size: int) -> dict:
     return flops
 
 
-def start_images(n: int, image_size: int, seed: int = 0, noise: float = 10.0) -> np.ndarray:
-    """`n` grey RGB images (128) with uniform noise of +-`noise` grey levels, in VGG16's input space."""
+def start_image(image_size: int, seed: int = 0, noise: float = 10.0) -> np.ndarray:
+    """A grey RGB image (128) with uniform noise of +-`noise` grey levels, in VGG16's input space (H, W, 3)."""
     rng = np.random.default_rng(seed)
-    rgb = 128.0 + rng.uniform(-noise, noise, size=(n, image_size, image_size, 3))
+    rgb = 128.0 + rng.uniform(-noise, noise, size=(image_size, image_size, 3))
     return (rgb[..., ::-1] - IMAGENET_MEAN_BGR).astype(np.float32)
 
 
 def deprocess(images, contrast: float = 0.15) -> np.ndarray:
     """VGG16 input-space images -> displayable RGB uint8, one image (H, W, 3) or a batch.
 
-    The classic recipe: centre each image on its mean, divide by its standard deviation, scale by
-    `contrast`, shift to 0.5 and clip to [0, 1], so every image uses the same range whatever the
-    scale of its pattern. The channels go back from BGR to RGB; the subtracted ImageNet mean needs no
-    undoing because the centring removes it anyway.
+    First undo the caffe preprocessing (add the ImageNet mean back, BGR -> RGB), then the classic
+    recipe: centre each image on its mean, divide by its standard deviation, scale by `contrast`,
+    shift to 0.5 and clip to [0, 1]. One mean and one standard deviation per image (not per channel)
+    keep its colours; the same rule for every image makes faint and strong patterns equally visible.
     """
-    x = np.asarray(images, dtype=np.float64)[..., ::-1]
+    x = (np.asarray(images, dtype=np.float64) + IMAGENET_MEAN_BGR)[..., ::-1]
     axes = tuple(range(x.ndim - 3, x.ndim))
     x = x - x.mean(axis=axes, keepdims=True)
     x = x / (x.std(axis=axes, keepdims=True) + 1e-5)
@@ -118,8 +121,8 @@ class FilterVisualization:
     layer_name: str
     filters: np.ndarray  # (N,) filter indices
     images: np.ndarray  # (N, H, W, 3) final images in VGG16's input space (float32)
-    history: np.ndarray  # (steps + 1, N) mean activation before each step and after the last one
-    start_grad_rms: np.ndarray  # (N,) root-mean-square of the gradient at the start
+    history: np.ndarray  # (steps + 1, N) mean activation before each step, and after the last one
+    start_grad_rms: np.ndarray  # (N,) root-mean-square of the gradient at the start, before normalizing
 
     @property
     def before(self) -> np.ndarray:
@@ -135,15 +138,16 @@ class FilterVisualization:
         return (self.before == 0) & (self.start_grad_rms == 0)
 
     def uint8(self, contrast: float = 0.15) -> np.ndarray:
+        """The final images as displayable RGB uint8 (see `deprocess`)."""
         return deprocess(self.images, contrast)
 
 
 class FilterVisualizer:
-    """Gradient ascent on input images for the filters of one conv layer of `model`.
+    """Gradient ascent on the input image for filters of one conv layer of a VGG16-like `model`.
 
-    `model` is a VGG16-like Keras model taking (None, None, None, 3) images in caffe preprocessing.
-    The model is truncated at `layer_name`; the ascent is compiled on first use and reused for every
-    filter and batch size (`trace_count` says how often it was traced).
+    `model` takes images of any size in VGG16's input space; it is truncated at `layer_name`. The
+    ascent is one tf.function with a fixed input signature, so it is traced once per (layer, image
+    size) and reused for every filter and batch (`trace_count` counts the traces).
     """
 
     def __init__(self, model, layer_name: str, image_size: int = 64, border: int = 2, jit_compile: bool = False):
@@ -151,47 +155,47 @@ class FilterVisualizer:
         import tensorflow as tf
 
         check_layer_name(model, layer_name)
-        if not isinstance(image_size, int) or image_size < 8:
-            raise ValueError(f"image_size must be an int >= 8, got {image_size!r}")
+        if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 16:
+            raise ValueError(f"image_size must be an int >= 16, got {image_size!r}")
         self.layer_name, self.image_size = layer_name, image_size
         layer = model.get_layer(layer_name)
         self.n_filters = layer.filters
-        self.feature_model = keras.Model(model.inputs, layer.output, name=f"{model.name}_to_{layer_name}")
-        self.flops_per_image = sum(conv_flops(model, layer_name, image_size).values())
+        self.feature_model = keras.Model(model.input, layer.output, name=f"{model.name}_to_{layer_name}")
+        self.flops_per_image = sum(conv_flops(model, layer_name, image_size).values())  # one forward pass
         fmap = self.feature_model.compute_output_shape((1, image_size, image_size, 3))[1]
-        self.border = max(0, min(border, (fmap - 1) // 2))  # keep at least the centre of small maps
+        self.border = max(0, min(border, (fmap - 1) // 2))  # small maps keep at least their centre
+        interior = np.zeros((1, fmap, fmap), np.float32)
+        interior[:, self.border : fmap - self.border, self.border : fmap - self.border] = 1.0
+        self._interior = tf.constant(interior)
         self.trace_count = 0
-        spec = [
-            tf.TensorSpec((None, image_size, image_size, 3), tf.float32),  # images
-            tf.TensorSpec((None,), tf.int32),  # filter index of each image
+        signature = [
+            tf.TensorSpec((None, image_size, image_size, 3), tf.float32),  # images, one per filter
+            tf.TensorSpec((None,), tf.int32),  # the filter index of each image
             tf.TensorSpec((), tf.int32),  # steps
             tf.TensorSpec((), tf.float32),  # step size
         ]
-        self._ascend = tf.function(self._ascend_py, input_signature=spec, jit_compile=jit_compile)
+        self._ascend = tf.function(self._ascend_py, input_signature=signature, jit_compile=jit_compile)
 
     def _loss(self, images, filters):
-        """Per-image mean activation of its own filter, border of the feature map excluded."""
+        """Per image: the mean activation of its own filter over the feature map, border excluded."""
         import tensorflow as tf
 
-        act = self.feature_model(images, training=False)
-        b = self.border
-        if b:
-            act = act[:, b:-b, b:-b, :]
-        act = tf.gather(act, filters, axis=3, batch_dims=1)  # (N, h, w): one channel per image
-        return tf.reduce_mean(act, axis=[1, 2])
+        act = self.feature_model(images, training=False)  # (N, h, w, C)
+        own = tf.einsum("nhwc,nc->nhw", act, tf.one_hot(filters, self.n_filters))  # image i keeps filter i
+        # A 0/1 mask instead of slicing the border off: same value, cheaper backward pass on CPU.
+        return tf.reduce_sum(own * self._interior, axis=[1, 2]) / tf.reduce_sum(self._interior)
 
     def _ascend_py(self, images, filters, steps, step_size):
         import tensorflow as tf
 
-        self.trace_count += 1  # Python side effect: runs only while tracing
+        self.trace_count += 1  # a Python side effect: runs while tracing, not on later calls
         history = tf.TensorArray(tf.float32, size=steps + 1)
         grad_rms0 = tf.zeros_like(filters, dtype=tf.float32)
-        for i in tf.range(steps):
+        for i in tf.range(steps):  # a tf.while_loop: all steps in one call
             with tf.GradientTape() as tape:
                 tape.watch(images)
                 loss = self._loss(images, filters)
-                # Each image's loss depends on that image only, so the gradient of the sum is per image.
-                total = tf.reduce_sum(loss)
+                total = tf.reduce_sum(loss)  # image i only affects loss i: the gradient stays per image
             grads = tape.gradient(total, images)
             rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
             grad_rms0 = tf.where(i == 0, rms, grad_rms0)
@@ -200,29 +204,51 @@ class FilterVisualizer:
         history = history.write(steps, self._loss(images, filters))
         return images, history.stack(), grad_rms0
 
-    def visualize(self, filter_indices, steps: int = 30, step_size: float = 2.0, seed: int = 0,
-                  batch_size: int = 16, progress: bool = True) -> FilterVisualization:
-        """Run `steps` ascent steps for each filter in `filter_indices`, `batch_size` filters at a time.
+    def start_activations(self, seed: int = 0) -> np.ndarray:
+        """Mean activation (border excluded) of every filter of the layer on the start image of `seed`.
 
-        Every filter starts from its own noisy grey image drawn with `seed`; `step_size` is the
-        root-mean-square change of a pixel per step, in grey levels.
+        One forward pass; a filter with 0 here is dead at the start (its gradient is 0 as well).
+        """
+        act = self.feature_model(start_image(self.image_size, seed)[None], training=False).numpy()[0]
+        interior = self._interior.numpy()[0, :, :, None]
+        return (act * interior).sum(axis=(0, 1)) / interior.sum()
+
+    def visualize(
+        self,
+        filter_indices,
+        steps: int = 30,
+        step_size: float = 2.0,
+        seed: int = 0,
+        batch_size: int = 16,
+        progress: bool = True,
+    ) -> FilterVisualization:
+        """`steps` ascent steps for each filter in `filter_indices`, `batch_size` filters per call.
+
+        Every filter starts from the same noisy grey image (`start_image(image_size, seed)`);
+        `step_size` is the root-mean-square change of a pixel per step, in grey levels.
         """
         import tensorflow as tf
-        from tqdm import tqdm
+        from tqdm.auto import tqdm  # a widget in Jupyter, text elsewhere
 
         filters = np.asarray(filter_indices, dtype=np.int32).reshape(-1)
         bad = filters[(filters < 0) | (filters >= self.n_filters)]
-        if bad.size:
-            raise ValueError(f"filter indices must be in 0..{self.n_filters - 1} for {self.layer_name}, got {bad.tolist()}")
-        if not isinstance(steps, int) or steps < 1:
+        if filters.size == 0 or bad.size:
+            raise ValueError(
+                f"filter_indices must be 1 or more of 0..{self.n_filters - 1} for {self.layer_name}, "
+                f"got {bad.tolist() if bad.size else 'none'}"
+            )
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
             raise ValueError(f"steps must be a positive int, got {steps!r}")
-        start = start_images(len(filters), self.image_size, seed)
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        start = start_image(self.image_size, seed)
         images, histories, rms0 = [], [], []
         batches = range(0, len(filters), batch_size)
-        for lo in tqdm(batches, desc=self.layer_name, unit="batch", file=sys.stdout, disable=not progress):
+        for lo in tqdm(batches, desc=self.layer_name, unit="batch", disable=not progress):
+            chunk = filters[lo : lo + batch_size]
             out = self._ascend(
-                tf.constant(start[lo : lo + batch_size]),
-                tf.constant(filters[lo : lo + batch_size]),
+                tf.constant(np.repeat(start[None], len(chunk), axis=0)),
+                tf.constant(chunk),
                 tf.constant(steps, tf.int32),
                 tf.constant(step_size, tf.float32),
             )

@@ -1,0 +1,190 @@
+"""course_utils.filters: the batched, compiled ascent does the plain per-filter step, traces once per
+(layer, image size), raises live filters, leaves dead ones alone; deprocessing, grids, PNG, FLOP counts."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils import filters, setup
+from course_utils.models import load_vgg16
+
+setup(announce=False)
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+SIZE = 32  # small images keep every test fast; block2 maps are 16 x 16 here
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    # Module-scoped (building VGG16 takes a second); KERAS_HOME points at a fresh folder, nothing is downloaded.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
+        return load_vgg16(weights="bundled")
+
+
+@pytest.fixture(scope="module")
+def block2(model):
+    return filters.FilterVisualizer(model, "block2_conv2", SIZE)
+
+
+def plain_ascent(model, layer, k, steps, step_size, seed, size=SIZE, border=2):
+    """The notebook's step, one filter at a time, eagerly: the reference for the compiled version."""
+    fm = keras.Model(model.input, model.get_layer(layer).output)
+
+    def mean_activation(image):
+        return tf.reduce_mean(fm(image[None])[0, border:-border, border:-border, k])
+
+    image = tf.constant(filters.start_image(size, seed))
+    history = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            loss = mean_activation(image)
+        grads = tape.gradient(loss, image)
+        image = image + step_size * grads / (tf.sqrt(tf.reduce_mean(tf.square(grads))) + 1e-8)
+        history.append(float(loss))
+    history.append(float(mean_activation(image)))
+    return image.numpy(), np.array(history)
+
+
+def test_conv_layer_names_match_keras_vgg16(model):
+    assert filters.conv_layer_names(model) == list(filters.VGG16_CONV_LAYERS)
+    assert len(filters.VGG16_CONV_LAYERS) == 13
+
+
+@pytest.mark.parametrize("name", ["block3_pool", "block9_conv1", "input_layer"])
+def test_unknown_layer_lists_the_valid_conv_layers(model, name):
+    with pytest.raises(ValueError, match=f"{name}.*valid: block1_conv1, block1_conv2, .*block5_conv3$"):
+        filters.FilterVisualizer(model, name, SIZE)
+
+
+def test_conv_flops_formula(model):
+    flops = filters.conv_flops(model, "block4_conv3", 64)
+    assert flops["block1_conv1"] == 2 * 64 * 64 * 3 * 3 * 3 * 64 == 14_155_776
+    assert list(flops) == list(filters.VGG16_CONV_LAYERS[:10])
+    # independent check: output sizes from Keras' own shape inference
+    shape = (1, 64, 64, 3)
+    for layer in model.layers[1:]:
+        shape = layer.compute_output_shape(shape)
+        if layer.name in flops:
+            kh, kw, c_in, c_out = layer.kernel.shape
+            assert flops[layer.name] == 2 * shape[1] * shape[2] * kh * kw * c_in * c_out
+    bigger = filters.conv_flops(model, "block4_conv3", 128)
+    assert all(bigger[name] == 4 * flops[name] for name in flops)
+
+
+def test_start_image_is_vgg16_preprocessing_of_noisy_grey():
+    rng = np.random.default_rng(3)
+    rgb = 128.0 + rng.uniform(-10, 10, size=(SIZE, SIZE, 3))
+    expected = keras.applications.vgg16.preprocess_input(rgb.copy()).astype("float32")
+    np.testing.assert_array_equal(filters.start_image(SIZE, seed=3), expected)
+    assert not np.array_equal(filters.start_image(SIZE, seed=3), filters.start_image(SIZE, seed=4))
+
+
+def test_deprocess_centres_scales_and_turns_bgr_into_rgb():
+    grey = np.zeros((8, 8, 3)) - filters.IMAGENET_MEAN_BGR  # RGB (0, 0, 0) in VGG16's input space: any flat grey
+    np.testing.assert_array_equal(filters.deprocess(grey), np.full((8, 8, 3), 128, np.uint8))
+    bgr = np.zeros((2, 8, 8, 3)) - filters.IMAGENET_MEAN_BGR
+    bgr[:, :4, :, 0] += 100.0  # strong blue (channel 0 in BGR) in the top half
+    out = filters.deprocess(bgr)
+    assert out.dtype == np.uint8 and out.shape == (2, 8, 8, 3)
+    assert out[0, 0, 0, 2] > out[0, 0, 0, 0]  # blue is the last RGB channel
+    assert out[0, 0, 0, 2] > out[0, 7, 0, 2]  # the top half is brighter in blue
+    x = np.random.default_rng(0).normal(size=(16, 16, 3)) * 50
+    mean_level = filters.deprocess(x, contrast=0.1).mean()
+    assert 120 < mean_level < 136  # centred on mid-grey
+
+
+def test_stitch_places_tiles_with_margins():
+    tiles = np.stack([np.full((4, 5, 3), i, np.uint8) for i in range(1, 6)])
+    grid = filters.stitch(tiles, ncols=3, margin=2, background=255)
+    assert grid.shape == (2 * 4 + 2, 3 * 5 + 2 * 2, 3)
+    assert (grid[:4, :5] == 1).all() and (grid[:4, 7:12] == 2).all() and (grid[6:10, 7:12] == 5).all()
+    assert (grid[4:6] == 255).all() and (grid[:, 5:7] == 255).all()
+    assert (grid[6:, 14:] == 255).all()  # the missing sixth tile stays background
+
+
+def test_save_png_round_trip(tmp_path):
+    image = np.random.default_rng(0).integers(0, 256, size=(6, 7, 3), dtype=np.uint8)
+    path = filters.save_png(image, tmp_path / "new" / "folder" / "grid.png")
+    np.testing.assert_array_equal(np.asarray(Image.open(path)), image)
+
+
+def test_batched_compiled_ascent_equals_the_plain_step(model, block2):
+    live = np.flatnonzero(block2.start_activations(seed=1) > 0)[:3]
+    result = block2.visualize(live, steps=4, step_size=3.0, seed=1, progress=False)
+    for i, k in enumerate(live):
+        image, history = plain_ascent(model, "block2_conv2", int(k), steps=4, step_size=3.0, seed=1)
+        np.testing.assert_allclose(result.history[:, i], history, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(result.images[i], image, atol=1e-2)
+
+
+def test_traced_once_per_layer_and_image_size(model):
+    vis = filters.FilterVisualizer(model, "block1_conv2", SIZE)
+    vis.visualize([0, 1, 2], steps=2, step_size=1.0, progress=False)
+    vis.visualize([5], steps=3, step_size=2.0, seed=7, progress=False)
+    vis.visualize(range(10), steps=1, step_size=0.5, batch_size=4, progress=False)  # batches of 4, 4, 2
+    assert vis.trace_count == 1
+    assert vis._ascend.experimental_get_tracing_count() == 1
+    other_size = filters.FilterVisualizer(model, "block1_conv2", SIZE + 16)
+    other_size.visualize([0, 1], steps=1, progress=False)
+    assert other_size.trace_count == 1 and vis.trace_count == 1
+
+
+def test_each_image_gets_its_own_gradient(block2):
+    live = np.flatnonzero(block2.start_activations(seed=0) > 0)
+    alone = block2.visualize(live[:1], steps=3, progress=False)
+    together = block2.visualize(live[:4], steps=3, progress=False)
+    np.testing.assert_allclose(together.history[:, 0], alone.history[:, 0], rtol=1e-4)
+    np.testing.assert_allclose(together.images[0], alone.images[0], atol=1e-2)
+
+
+def test_ascent_raises_live_filters_and_cannot_move_dead_ones(block2):
+    at_start = block2.start_activations(seed=0)
+    live, dead = np.flatnonzero(at_start > 0)[:4], np.flatnonzero(at_start == 0)[:2]
+    assert len(live) == 4 and len(dead) == 2, "the bundled block2_conv2 has both kinds at the grey start"
+    result = block2.visualize(np.concatenate([live, dead]), steps=5, step_size=2.0, progress=False)
+    np.testing.assert_allclose(result.before, at_start[result.filters], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(result.dead, [False] * 4 + [True] * 2)
+    assert np.all(result.after[:4] > result.before[:4])
+    assert np.all(result.history[:, 4:] == 0) and np.all(result.start_grad_rms[4:] == 0)
+    np.testing.assert_array_equal(result.images[4:], np.stack([filters.start_image(SIZE, 0)] * 2))
+    tiles = result.uint8()
+    assert tiles.shape == (6, SIZE, SIZE, 3) and tiles.dtype == np.uint8
+
+
+def test_one_step_moves_each_image_by_step_size_rms(block2):
+    live = np.flatnonzero(block2.start_activations(seed=0) > 0)[:3]
+    result = block2.visualize(live, steps=1, step_size=2.5, progress=False)
+    change = result.images - filters.start_image(SIZE, 0)
+    np.testing.assert_allclose(np.sqrt((change**2).mean(axis=(1, 2, 3))), 2.5, rtol=1e-4)
+
+
+def test_small_feature_maps_keep_their_centre(model):
+    deep = filters.FilterVisualizer(model, "block5_conv3", SIZE)  # 2 x 2 feature map: no border left
+    assert deep.border == 0
+    assert filters.FilterVisualizer(model, "block4_conv3", SIZE).border == 1  # 4 x 4: a 2 x 2 centre
+    assert filters.FilterVisualizer(model, "block1_conv1", SIZE).border == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"filter_indices": [128]}, "filter_indices must be 1 or more of 0..127"),
+        ({"filter_indices": [-1]}, "filter_indices"),
+        ({"filter_indices": []}, "filter_indices"),
+        ({"filter_indices": [0], "steps": 0}, "steps must be a positive int"),
+        ({"filter_indices": [0], "batch_size": 0}, "batch_size must be a positive int"),
+    ],
+)
+def test_bad_arguments_are_rejected(block2, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        block2.visualize(**kwargs, progress=False)
+
+
+@pytest.mark.parametrize("size", [8, 15, 64.0, True])
+def test_bad_image_size_is_rejected(model, size):
+    with pytest.raises(ValueError, match="image_size must be an int >= 16"):
+        filters.FilterVisualizer(model, "block1_conv1", size)

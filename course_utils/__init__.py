@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 
 __version__ = "0.1.0"
 __all__ = ["setup"]
@@ -64,8 +63,6 @@ def setup(seed: int = 0, announce: bool = True) -> None:
 
     tf.get_logger().setLevel(logging.ERROR)
     keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and the backend at once
-    random.seed(seed)
-    np.random.seed(seed)
 
     import matplotlib as mpl
 

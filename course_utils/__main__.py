@@ -47,7 +47,7 @@ def main(argv=None) -> int:
             return 2
         try:
             results = render.render(args.notebooks, overrides, args.out, args.jobs, args.timeout)
-        except (render.ParameterError, FileNotFoundError) as exc:
+        except (render.UsageError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         failed = [r for r in results if r.status != "ok"]

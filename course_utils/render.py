@@ -21,7 +21,11 @@ from . import nbtools
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-class ParameterError(ValueError):
+class UsageError(ValueError):
+    """Bad usage or input: the CLI prints it as one line and exits 2, before anything runs."""
+
+
+class ParameterError(UsageError):
     """A -p name or value that the notebooks do not accept."""
 
 
@@ -70,6 +74,26 @@ def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
     return result
 
 
+def check_out_dir(notebooks: list[Path], out_dir: Path) -> Path:
+    """The resolved output folder; UsageError if it is a file, or is or contains the folder of an input.
+
+    Rendering writes `<out>/<stem>.ipynb`, so an output folder that holds an input notebook would
+    replace the student's or the course's source; one that contains an input's folder is refused too,
+    since a render there mixes sources and outputs.
+    """
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder; give a folder such as build/course")
+    for nb in notebooks:
+        folder = nb.resolve().parent
+        if out == folder or out in folder.parents:
+            raise UsageError(
+                f"--out {out_dir} contains the input notebook {nb.name} (in {folder}); rendering there could "
+                "replace it. Choose a folder outside the notebooks' folders, such as build/course"
+            )
+    return out
+
+
 def _atomic_text(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -105,6 +129,8 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
     stem = notebook.stem
     result = Result(notebook.name, parameters={k: params[k] for k in overrides if k in params})
     finals = [out_dir / f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
+    if notebook.resolve() in {f.resolve() for f in finals}:  # check_out_dir refuses this; never delete an input
+        raise UsageError(f"refusing to render {notebook} onto itself")
     for old in finals:  # an earlier render's files must not pass for this render's
         old.unlink(missing_ok=True)
     tmp_nb = out_dir / f".{stem}.running.ipynb"
@@ -169,7 +195,7 @@ def render(notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: in
     if missing:
         raise FileNotFoundError(f"no such notebook: {', '.join(missing)}")
     planned = plan(notebooks, overrides)
-    out_dir = Path(out_dir).resolve()
+    out_dir = check_out_dir(notebooks, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = {}
     with (

@@ -117,3 +117,51 @@ def test_read_parameters_reads_literals_only(tmp_path):
         "block1_conv1",
         "block2_conv2",
     ]
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_out_that_is_the_course_notebook_folder_is_refused_and_nothing_changes(tmp_path, monkeypatch, capsys):
+    """`render --out notebooks` once deleted every source notebook; now it exits 2 before anything runs."""
+    import shutil
+
+    course = tmp_path / "notebooks"
+    course.mkdir()
+    for nb in render.discover():
+        shutil.copy2(nb, course / nb.name)
+    before = _snapshot(course)
+    monkeypatch.setattr(render, "discover", lambda *a: sorted(course.glob("[0-9][0-9]_*.ipynb")))
+    assert main(["render", "--out", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "contains the input notebook" in err and "build/course" in err
+    assert _snapshot(course) == before
+
+
+@pytest.mark.parametrize("where", ["same", "parent", "relative"])
+def test_out_that_holds_an_input_notebook_is_refused(notebooks, tmp_path, monkeypatch, capsys, where):
+    good, bad = notebooks
+    before = _snapshot(good.parent)
+    out = {"same": good.parent, "parent": tmp_path}.get(where)
+    if where == "relative":  # `render my_work/x.ipynb --out my_work`, run from the parent folder
+        monkeypatch.chdir(tmp_path)
+        good, out = good.relative_to(tmp_path), good.parent.relative_to(tmp_path)
+    assert main(["render", str(good), str(bad), "--out", str(out)]) == 2
+    assert "contains the input notebook" in capsys.readouterr().err
+    assert _snapshot(bad.parent) == before
+
+
+def test_out_that_is_a_file_is_refused(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    target = tmp_path / "out.txt"
+    target.write_text("keep me")
+    assert main(["render", str(good), "--out", str(target)]) == 2
+    assert "is a file" in capsys.readouterr().err and target.read_text() == "keep me"
+
+
+def test_out_below_the_notebook_folder_is_allowed(notebooks):
+    good, _ = notebooks
+    before = good.read_bytes()
+    assert main(["render", str(good), "--out", str(good.parent / "rendered")]) == 0
+    assert good.read_bytes() == before and (good.parent / "rendered" / "01_good.html").exists()

@@ -46,6 +46,7 @@ lab: install
 bench: install
 	$(PY) bench/filter_flops.py
 	$(PY) bench/notebooks.py
+	$(PY) bench/lessons.py
 
 clean:
 	rm -rf build .pytest_cache

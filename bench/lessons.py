@@ -1,0 +1,97 @@
+"""Run the experiments of the lesson notebooks over several seeds and print every margin they claim.
+
+Notebooks 05 (regularization) and 08 (fine-tuning) end their experiment with a dict named `claims`
+(claim name -> measured value, in percentage points) and assert each value against a bound right
+there. This script executes each notebook at its defaults with `-p seed N` for every N (papermill,
+in a temporary folder), reads `claims` back from the kernel, and prints the value of every claim per
+seed and its minimum over seeds. A notebook whose own asserts fail is reported as FAILED with the
+failing cell, and the script exits 1: the bound did not hold for that seed.
+
+    python bench/lessons.py                      # both notebooks, seeds 0..4
+    python bench/lessons.py --seeds 0 1 2 3 4 5 6 7 8 9 --notebooks 08
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = {"05": "05_regularization.ipynb", "08": "08_fine_tuning.ipynb"}
+MARKER = "CLAIMS-JSON "
+READ_CLAIMS = f"import json as _json\nprint({MARKER!r} + _json.dumps({{k: float(v) for k, v in claims.items()}}))"
+HEADLINE = {"08": ("pretrained_minus_best_nonpretrained", "min margin pretrained - best non-pretrained")}
+
+
+def run_once(notebook: Path, seed: int, timeout: int) -> tuple[dict | None, float, str | None]:
+    """(claims, seconds, error) of one execution of `notebook` with `seed`."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(READ_CLAIMS))
+    with tempfile.TemporaryDirectory() as work:
+        source, executed = Path(work) / notebook.name, Path(work) / f"executed_{notebook.name}"
+        nbformat.write(nb, source)
+        start = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(source),
+                str(executed),
+                parameters={"seed": seed},
+                kernel_name="python3",
+                cwd=work,
+                progress_bar=False,
+                execution_timeout=timeout,
+            )
+        except pm.PapermillExecutionError as exc:
+            return None, time.perf_counter() - start, f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}"[:300]
+        seconds = time.perf_counter() - start
+        for out in nbformat.read(executed, as_version=4).cells[-1].outputs:
+            for line in out.get("text", "").splitlines():
+                if line.startswith(MARKER):
+                    return json.loads(line[len(MARKER) :]), seconds, None
+    return None, seconds, "the notebook defines no `claims` dict"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--notebooks", nargs="+", choices=sorted(NOTEBOOKS), default=sorted(NOTEBOOKS))
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+
+    failed = False
+    for key in args.notebooks:
+        notebook = ROOT / "notebooks" / NOTEBOOKS[key]
+        print(f"== {notebook.name}, seeds {args.seeds}", flush=True)
+        per_seed = {}
+        for seed in args.seeds:
+            claims, seconds, error = run_once(notebook, seed, args.timeout)
+            if error:
+                failed = True
+                print(f"seed {seed:>3}  {seconds:5.1f} s  FAILED {error}", flush=True)
+                continue
+            per_seed[seed] = claims
+            values = "  ".join(f"{name} {value:+6.1f}" for name, value in claims.items())
+            print(f"seed {seed:>3}  {seconds:5.1f} s  {values}", flush=True)
+        if not per_seed:
+            continue
+        names = list(next(iter(per_seed.values())))
+        print("minimum over seeds (points):")
+        for name in names:
+            values = [c[name] for c in per_seed.values()]
+            mean = sum(values) / len(values)
+            print(f"  {name:<40} min {min(values):+6.1f}   mean {mean:+6.1f}   max {max(values):+6.1f}")
+        if key in HEADLINE:
+            name, label = HEADLINE[key]
+            print(f"{label}: {min(c[name] for c in per_seed.values()):.1f} points")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

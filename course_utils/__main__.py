@@ -42,8 +42,14 @@ def main(argv=None) -> int:
     notebooks = list(args.notebooks) or render.discover()
     if args.command == "render":
         overrides = dict(args.parameter)
+        twice = sorted({name for name, _ in args.parameter if [n for n, _ in args.parameter].count(name) > 1})
+        problems = [f"-p {name} is given more than once; give each parameter once" for name in twice]
         if args.jobs < 1:
-            print(f"error: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+            problems.append(f"--jobs must be at least 1, got {args.jobs}")
+        if args.timeout is not None and args.timeout < 1:
+            problems.append(f"--timeout must be at least 1 second (leave it out for no limit), got {args.timeout}")
+        if problems:
+            print(f"error: {problems[0]}", file=sys.stderr)
             return 2
         try:
             results = render.render(args.notebooks, overrides, args.out, args.jobs, args.timeout)

@@ -6,7 +6,6 @@ Committed notebooks keep no outputs and no execution counts, except in cells who
 
 from __future__ import annotations
 
-import ast
 import os
 import tempfile
 from pathlib import Path
@@ -100,50 +99,19 @@ def parameters_cell(nb):
     return cells[0]
 
 
-def read_parameters(path: Path) -> dict:
-    """{name: default value} of the simple assignments `name = literal` in the parameters cell."""
-    nb = nbformat.read(Path(path), as_version=4)
-    params = {}
-    for node in ast.parse(parameters_cell(nb).source).body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    params[target.id] = ast.literal_eval(node.value)
-    return params
-
-
-def parse_value(text: str):
-    """A command-line value as a Python literal when it is one ("3", "0.1", "[1, 2]", "None"), else a string."""
+def read(path: Path):
+    """A notebook file as a NotebookNode; ValueError with one line if it is not a readable notebook."""
     try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+        return nbformat.read(Path(path), as_version=4)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    except Exception as exc:  # nbformat raises several kinds for a file that is not a notebook
+        reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]}"
+        raise ValueError(f"{path} is not a Jupyter notebook ({reason})") from None
 
 
-def check_value(name: str, value, default):
-    """Return `value` converted to the type of `default`, or raise ValueError saying what is allowed."""
-    if default is None or value is None:
-        return value
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-    elif isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif isinstance(default, (list, tuple)):
-        if isinstance(value, (list, tuple)):
-            return list(value)
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-    elif isinstance(default, str):
-        return value if isinstance(value, str) else str(value)
-    else:
-        return value
-    raise ValueError(
-        f"parameter {name!r}: got {value!r} ({type(value).__name__}), but it takes values of type "
-        f"{type(default).__name__} (default {default!r})"
-    )
+def read_parameters(path: Path) -> dict:
+    """{name: default value} of the parameters cell (declarations as in course_utils.params)."""
+    from .params import declarations
+
+    return {name: p.default for name, p in declarations(parameters_cell(read(path)).source).items()}

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import nbtools
+from . import nbtools, params
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -46,31 +46,37 @@ def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
 def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
     """{notebook: its parameters after the overrides}; ParameterError before anything runs.
 
-    With one notebook every name must be one of its parameters. With several, a name must belong to
-    at least one of them and is given only to the notebooks that declare it.
+    Each override is read by the type its notebook declares (course_utils.params) and checked against
+    the declared range, choices or folder; a relative folder is made absolute from the current
+    directory, since the notebook runs in the output folder. With one notebook every name must be
+    one of its parameters; with several, a name must belong to at least one of them and is given
+    only to the notebooks that declare it.
     """
-    defaults = {}
+    declared = {}
     for nb in notebooks:
         try:
-            defaults[nb] = nbtools.read_parameters(nb)
+            declared[nb] = params.declarations(nbtools.parameters_cell(nbtools.read(nb)).source)
         except ValueError as exc:
-            raise ParameterError(f"{nb.name}: {exc}") from exc
+            raise ParameterError(f"{nb.name}: {exc}") from None
     for name in overrides:
-        owners = [nb for nb in notebooks if name in defaults[nb]]
-        if not owners:
-            allowed = sorted(set().union(*(defaults[nb] for nb in notebooks)))
+        if not any(name in declared[nb] for nb in notebooks):
+            allowed = sorted(set().union(*(declared[nb] for nb in notebooks)))
             where = notebooks[0].name if len(notebooks) == 1 else "any of the selected notebooks"
             raise ParameterError(f"unknown parameter {name!r} for {where}. Allowed: {', '.join(allowed) or '(none)'}")
     result = {}
     for nb in notebooks:
-        params = dict(defaults[nb])
+        values = {name: p.default for name, p in declared[nb].items()}
         for name, text in overrides.items():
-            if name in params:
-                try:
-                    params[name] = nbtools.check_value(name, nbtools.parse_value(text), defaults[nb][name])
-                except ValueError as exc:
-                    raise ParameterError(f"{nb.name}: {exc}") from exc
-        result[nb] = params
+            if name not in declared[nb]:
+                continue
+            try:
+                value = params.parse_text(declared[nb][name], text)
+            except ValueError as exc:
+                raise ParameterError(f"{nb.name}: {exc}") from None
+            if declared[nb][name].folder and value is not None:
+                value = str(Path(value).expanduser().resolve())
+            values[name] = value
+        result[nb] = values
     return result
 
 

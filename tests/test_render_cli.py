@@ -113,10 +113,6 @@ def test_strip_keeps_only_check_outputs(tmp_path):
 def test_read_parameters_reads_literals_only(tmp_path):
     path = make_notebook(tmp_path / "01_p.ipynb", "pass", params="a = 1  # note\nb: float = 0.5\nc = ['x', 'y']")
     assert nbtools.read_parameters(path) == {"a": 1, "b": 0.5, "c": ["x", "y"]}
-    assert nbtools.check_value("c", nbtools.parse_value("block1_conv1,block2_conv2"), ["x"]) == [
-        "block1_conv1",
-        "block2_conv2",
-    ]
 
 
 def _snapshot(folder):

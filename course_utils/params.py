@@ -1,0 +1,220 @@
+"""Notebook parameters: declared once in the `parameters` cell, checked the same way by the render CLI
+and by the notebook itself.
+
+A declaration is one line in the form papermill reads (`papermill --help-notebook` shows it):
+
+    epochs: int = 50  # epochs of each training run (1 to 500)
+    optimizer: str = "adam"  # which optimizer (one of: adam, sgd, rmsprop)
+    data_dir: "Optional[str]" = None  # your own images, one sub-folder per class (folder)
+    layers: list[str] = ["block1_conv1"]  # conv layers to show
+
+The annotation gives the type (int, float, bool, str, list[int|float|str], and "Optional[...]" in
+quotes to allow None: Python evaluates the annotations of a cell, and the quotes spare an import).
+The help text may end with one constraint: `(A to B)`, an inclusive range; `(one of: a, b)`, the
+allowed values; `(folder)`, an existing folder. A line without annotation takes the type of its
+default. No `=` may appear in the help text (papermill would not parse the line).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+_RANGE = re.compile(r"\((?:from )?(-?[\d.e+-]+) to (-?[\d.e+-]+)\)\s*$")
+_CHOICES = re.compile(r"\(one of:\s*([^()]+)\)\s*$")
+_FOLDER = re.compile(r"\(folder\)\s*$")
+_TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
+
+
+@dataclass
+class Param:
+    name: str
+    type: type  # int, float, bool, str or list
+    default: object
+    help: str = ""
+    item: type | None = None  # element type of a list
+    optional: bool = False  # None is allowed
+    low: float | None = None
+    high: float | None = None
+    choices: tuple | None = None
+    folder: bool = False
+
+    def allowed(self) -> str:
+        """What values are allowed, in words, for error messages."""
+        kind = f"a list of {self.item.__name__}" if self.type is list else f"{'an' if self.type is int else 'a'} "
+        if self.type is not list:
+            kind += {int: "int", float: "number", bool: "bool (True or False)", str: "text"}[self.type]
+        if self.folder:
+            kind = "the path of an existing folder"
+        if self.low is not None:
+            kind += f" from {self.low:g} to {self.high:g}"
+        if self.choices:
+            kind = "one of " + ", ".join(map(str, self.choices))
+        return kind + (", or None" if self.optional else "")
+
+
+def _annotation(node, default) -> tuple[type, type | None, bool]:
+    """(type, list item type, optional) from an annotation AST, or from the default when there is none."""
+    if node is None:
+        if default is None:
+            return str, None, True
+        if isinstance(default, (list, tuple)):
+            items = {type(v) for v in default}
+            return list, items.pop() if len(items) == 1 else str, False
+        return type(default), None, False
+    quoted = isinstance(node, ast.Constant) and isinstance(node.value, str)
+    text = (node.value if quoted else ast.unparse(node)).replace(" ", "")
+    optional = text.startswith("Optional[") and text.endswith("]")
+    if optional:
+        text = text[len("Optional[") : -1]
+    if text.startswith("list[") and text.endswith("]") and text[5:-1] in TYPES:
+        return list, TYPES[text[5:-1]], optional
+    if text in TYPES:
+        return TYPES[text], None, optional
+    raise ValueError(
+        f"unsupported annotation {ast.unparse(node)!r} (use int, float, bool, str, list[...] or Optional[...])"
+    )
+
+
+def declarations(source: str) -> dict[str, Param]:
+    """{name: Param} for the assignments of a parameters cell's source; ValueError naming a bad line."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ValueError(f"the parameters cell has a syntax error on line {exc.lineno}: {exc.msg}") from None
+    lines = source.splitlines()
+    params = {}
+    for node in tree.body:
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name) or node.value is None:
+            raise ValueError(f"parameters cell line {node.lineno}: write one `name = value` per line")
+        name = targets[0].id
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError:
+            got = ast.unparse(node.value)
+            raise ValueError(f"parameter {name!r}: the default must be a literal, got {got}") from None
+        kind, item, optional = _annotation(getattr(node, "annotation", None), default)
+        line = lines[node.end_lineno - 1]
+        help_text = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset :] else ""
+        p = Param(name, kind, default, help_text, item, optional or default is None)
+        if m := _RANGE.search(help_text):
+            p.low, p.high = float(m.group(1)), float(m.group(2))
+        elif m := _CHOICES.search(help_text):
+            p.choices = tuple(_parse_scalar(p, c.strip().strip("'\"")) for c in m.group(1).split(","))
+        elif _FOLDER.search(help_text):
+            p.folder = True
+        params[name] = p
+    return params
+
+
+def _parse_scalar(p: Param, text: str):
+    kind = p.item if p.type is list else p.type
+    if kind is str:
+        return text
+    if kind is bool:
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(text)
+    return kind(text)
+
+
+def parse_text(p: Param, text: str):
+    """A command-line value, read by the declared type: text stays text ('1.10', '2024'); 'None' is None
+    only where None is allowed. ValueError with a one-line message otherwise."""
+    if p.optional and text == "None":
+        return None
+    try:
+        if p.type is list:
+            if text.strip().startswith("["):
+                return check(p, ast.literal_eval(text))
+            return check(p, [_parse_scalar(p, t.strip()) for t in text.split(",") if t.strip()])
+        return check(p, _parse_scalar(p, text))
+    except (ValueError, SyntaxError) as exc:
+        if str(exc).startswith("parameter "):
+            raise
+        raise ValueError(f"parameter {p.name!r}: got {text!r}, but it takes {p.allowed()}") from None
+
+
+def check(p: Param, value):
+    """`value` if the declaration allows it (an int is accepted for a float), else ValueError saying what is allowed."""
+
+    def bad():
+        return ValueError(f"parameter {p.name!r}: got {value!r}, but it takes {p.allowed()}")
+
+    if value is None:
+        if p.optional:
+            return None
+        raise bad()
+    if p.type is list:
+        if not isinstance(value, (list, tuple)) or not all(_is(v, p.item) for v in value):
+            raise bad()
+        values = list(value)
+    elif not _is(value, p.type):
+        raise bad()
+    else:
+        values = [value]
+    for v in values:
+        if p.low is not None and not p.low <= v <= p.high:
+            raise bad()
+        if p.choices and v not in p.choices:
+            raise bad()
+    if p.folder and not Path(value).expanduser().is_dir():
+        what = "does not exist" if not Path(value).expanduser().exists() else "is not a folder"
+        raise ValueError(f"parameter {p.name!r}: {value!r} {what}; it takes {p.allowed()}")
+    return float(value) if p.type is float else value
+
+
+def _is(value, kind) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _latest_declarations(history: list[str]) -> dict[str, Param] | None:
+    """The declarations of the most recently run cell made only of `name = literal` lines, at least one of
+    them annotated (`name: type = literal`): papermill's injected cell and hand edits have no annotations."""
+    for source in reversed(history):
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:
+            continue
+        if all(isinstance(n, (ast.Assign, ast.AnnAssign)) for n in body) and any(
+            isinstance(n, ast.AnnAssign) for n in body
+        ):
+            try:
+                return declarations(source)
+            except ValueError:
+                continue
+    return None
+
+
+def check_parameters(namespace: dict | None = None) -> None:
+    """Check every parameter of the notebook against its declaration in the `parameters` cell.
+
+    Call it in the cell after the parameters cell. It finds the declarations in the kernel's input
+    history (the last cell run that holds only `name: type = value` lines) and checks the current
+    values, so values injected by papermill or edited by hand are checked alike. Raises ValueError
+    naming the first wrong parameter and what it allows; prints one line when all are right.
+    """
+    import IPython
+
+    shell = IPython.get_ipython()
+    if shell is None:
+        raise RuntimeError("check_parameters() runs inside a Jupyter kernel, after the parameters cell")
+    namespace = shell.user_ns if namespace is None else namespace
+    params = _latest_declarations(list(shell.user_ns.get("_ih", [])))
+    if not params:
+        raise RuntimeError("run the parameters cell (the one with `name: type = value` lines) first")
+    for p in params.values():
+        if p.name not in namespace:
+            raise ValueError(f"parameter {p.name!r} is not defined: run the parameters cell again")
+        namespace[p.name] = check(p, namespace[p.name])
+    print(f"parameters OK ({len(params)} checked)")

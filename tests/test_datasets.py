@@ -73,3 +73,22 @@ def test_unknown_names_list_the_allowed_ones():
         datasets.load_photo("lena")
     with pytest.raises(ValueError, match="digits"):
         datasets.load_digits("cifar10")
+
+
+def test_offline_download_prints_nothing_and_raises_oserror(monkeypatch, capsys):
+    """Keras' get_file prints "Downloading data from ..." before it fails; offline we must not call it."""
+    import socket
+
+    import keras
+
+    from course_utils import _cache
+
+    def no_network(*args, **kwargs):
+        raise OSError("Network is unreachable")
+
+    called = []
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(keras.utils, "get_file", lambda *a, **k: called.append(a))
+    with pytest.raises(OSError, match="no connection to its host"):
+        _cache.download("mnist.npz", "https://example.invalid/mnist.npz", "0" * 64, "datasets")
+    assert called == [] and capsys.readouterr().out == ""

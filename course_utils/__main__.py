@@ -28,11 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
 
-    s = sub.add_parser("strip", help="remove outputs and execution counts, keeping NBVAL_CHECK_OUTPUT outputs")
+    s = sub.add_parser(
+        "strip",
+        help="remove outputs and execution counts, except in check cells (tag nbval-check-output)",
+    )
     s.add_argument("notebooks", nargs="*", type=Path)
     s.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is not clean")
 
-    rec = sub.add_parser("record", help="run notebooks with defaults and store their NBVAL_CHECK_OUTPUT references")
+    rec = sub.add_parser("record", help="run notebooks with defaults; store their check cells' outputs as references")
     rec.add_argument("notebooks", nargs="*", type=Path)
     return parser
 

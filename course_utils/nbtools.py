@@ -1,8 +1,7 @@
 """Notebook plumbing for maintainers: clean notebooks for git, record reference outputs, read parameters.
 
 Committed notebooks keep no outputs and no execution counts, except in check cells: cells tagged
-`nbval-check-output` (or, the older form, whose source contains `# NBVAL_CHECK_OUTPUT`). Their stored
-output is the reference that `pytest --nbval-lax` compares.
+`nbval-check-output`, whose stored output is the reference that `pytest --nbval-lax` compares.
 """
 
 from __future__ import annotations
@@ -13,16 +12,13 @@ from pathlib import Path
 
 import nbformat
 
-CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 CHECK_TAG = "nbval-check-output"
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "course")
 KEEP_CELL_METADATA = ("tags",)
 
 
 def is_check_cell(cell) -> bool:
-    return cell.cell_type == "code" and (
-        CHECK_TAG in cell.get("metadata", {}).get("tags", []) or CHECK_MARK in cell.source
-    )
+    return cell.cell_type == "code" and CHECK_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 def clean(nb):
@@ -84,7 +80,7 @@ def strip(paths, check: bool = False) -> list[Path]:
 
 def record(path: Path, timeout: int = 600) -> None:
     """Execute a notebook with its default parameters (in its own folder) and store it cleaned,
-    so that the outputs of its NBVAL_CHECK_OUTPUT cells become the new references."""
+    so that the outputs of its check cells (tag nbval-check-output) become the new references."""
     from nbclient import NotebookClient
 
     path = Path(path)

@@ -45,10 +45,9 @@ def test_malformed_claims_are_refused():
         course_utils.verify(("x", 1, 2, 3, 4))
 
 
-def test_check_cells_are_marked_by_tag_or_by_the_older_comment():
+def test_check_cells_are_marked_by_the_nbval_tag():
     import nbformat
 
     tagged = nbformat.v4.new_code_cell("print(1)", metadata={"tags": ["nbval-check-output"]})
-    commented = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
     plain = nbformat.v4.new_code_cell("print(1)")
-    assert nbtools.is_check_cell(tagged) and nbtools.is_check_cell(commented) and not nbtools.is_check_cell(plain)
+    assert nbtools.is_check_cell(tagged) and not nbtools.is_check_cell(plain)

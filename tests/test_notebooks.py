@@ -123,3 +123,11 @@ def test_unmeasured_pattern_catches_the_phrases_it_is_for():
     ):
         assert UNMEASURED.search(text), text
     assert not UNMEASURED.search("the notebook runs five seeds and prints each")
+
+
+def test_check_cells_are_tagged_not_commented(nb):
+    """nbval reads the nbval-check-output tag; a marker comment would sit in the student's code."""
+    path, notebook = nb
+    commented = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and "NBVAL_" in c.source]
+    assert not commented, f"cells {commented}: use the cell tag nbval-check-output instead of a comment"
+    assert any(nbtools.is_check_cell(c) for c in notebook.cells), "no check cell: nothing for nbval to compare"

@@ -94,8 +94,9 @@ def test_parameter_known_to_only_some_notebooks_goes_only_to_them(tmp_path):
 
 
 def test_strip_keeps_only_check_outputs(tmp_path):
-    path = make_notebook(tmp_path / "01_x.ipynb", "# NBVAL_CHECK_OUTPUT\nprint(2)")
+    path = make_notebook(tmp_path / "01_x.ipynb", "print(2)")
     nb = nbformat.read(path, as_version=4)
+    nb.cells[2].metadata["tags"] = ["nbval-check-output"]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="noise\n")]
     nb.cells[1].execution_count = 4
     nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]

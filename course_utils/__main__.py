@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import nbtools, render
@@ -45,7 +46,7 @@ def main(argv=None) -> int:
     notebooks = list(args.notebooks) or render.discover()
     if args.command == "render":
         overrides = dict(args.parameter)
-        twice = sorted({name for name, _ in args.parameter if [n for n, _ in args.parameter].count(name) > 1})
+        twice = sorted(name for name, count in Counter(n for n, _ in args.parameter).items() if count > 1)
         problems = [f"-p {name} is given more than once; give each parameter once" for name in twice]
         if args.jobs < 1:
             problems.append(f"--jobs must be at least 1, got {args.jobs}")

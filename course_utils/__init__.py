@@ -18,6 +18,10 @@ def __getattr__(name):  # `course_utils.verify` without importing NumPy at packa
         from .claims import verify
 
         return verify
+    if name == "check_parameters":
+        from .params import check_parameters
+
+        return check_parameters
     raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
 
 _announced = False
@@ -84,6 +88,9 @@ def setup(seed: int = 0, announce: bool = True) -> None:
             "image.interpolation": "nearest",
         }
     )
+    from .params import watch_cells
+
+    watch_cells()  # lets check_parameters() find the parameters cell, however the notebook is run
     if announce and not _announced:
         devices = ", ".join(d.device_type for d in tf.config.list_physical_devices()) or "none"
         print(

@@ -137,3 +137,51 @@ def load_photo(name: str = "astronaut", size: int | None = None, gray: bool = Fa
         image = util.img_as_ubyte(color.rgb2gray(image))
     print(f"Photo: scikit-image's bundled '{name}' image, shape {image.shape}")
     return image
+
+
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+
+def load_image_folder(path, size: int, min_per_class: int = 2) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Your own images: a folder with one sub-folder of images per class.
+
+    Returns (images, labels, class names): images float32 (N, size, size, 3) on the 0..255 scale, resized
+    with bilinear filtering; labels int64 indexing the class names (the sub-folder names, sorted; hidden
+    folders such as .ipynb_checkpoints are skipped). ValueError, in one line, for a folder without at least
+    two classes, a class with fewer than `min_per_class` images, or a file that is not a readable image
+    (its path named).
+    """
+    from pathlib import Path
+
+    from PIL import Image, UnidentifiedImageError
+
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise ValueError(f"{str(path)!r} is not a folder; give a folder with one sub-folder of images per class")
+    classes = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files = {
+        c.name: sorted(f for f in c.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES) for c in classes
+    }
+    if len(files) < 2:
+        raise ValueError(
+            f"{str(path)!r} needs at least 2 class sub-folders (e.g. {folder / 'cats'}/*.jpg and "
+            f"{folder / 'dogs'}/*.jpg), found {sorted(files) or 'none'}"
+        )
+    too_few = {name: len(f) for name, f in files.items() if len(f) < min_per_class}
+    if too_few:
+        raise ValueError(
+            f"{str(path)!r}: every class needs at least {min_per_class} images "
+            f"({', '.join(IMAGE_SUFFIXES)}); too few in {too_few}"
+        )
+    images, labels = [], []
+    for label, name in enumerate(files):
+        for f in files[name]:
+            try:
+                with Image.open(f) as im:
+                    im = im.convert("RGB").resize((size, size), Image.BILINEAR)
+                    images.append(np.asarray(im, dtype="float32"))
+            except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+                raise ValueError(f"{f} is not a readable image ({type(exc).__name__}); remove or replace it") from None
+            labels.append(label)
+    print(f"Folder {folder}: {len(labels)} images in {len(files)} classes {list(files)}")
+    return np.stack(images), np.array(labels, dtype="int64"), list(files)

@@ -8,11 +8,15 @@ A declaration is one line in the form papermill reads (`papermill --help-noteboo
     data_dir: "Optional[str]" = None  # your own images, one sub-folder per class (folder)
     layers: list[str] = ["block1_conv1"]  # conv layers to show
 
-The annotation gives the type (int, float, bool, str, list[int|float|str], and "Optional[...]" in
-quotes to allow None: Python evaluates the annotations of a cell, and the quotes spare an import).
-The help text may end with one constraint: `(A to B)`, an inclusive range; `(one of: a, b)`, the
-allowed values; `(folder)`, an existing folder. A line without annotation takes the type of its
-default. No `=` may appear in the help text (papermill would not parse the line).
+The annotation gives the type (int, float, bool, str, list[int|float|str]); "Optional[str]", in quotes,
+allows None (papermill reads no `str | None`; the quotes spare an import, and ruff is told that
+`Optional` is defined).
+The help text may end with one constraint: `(A to B)`, an inclusive range, where A and B are numbers
+or the names of other parameters (`(1 to epochs)`), optionally followed by `, odd`, `, even` or
+`, multiple of N`; `(one of: a, b)`, the allowed values, or `(one of the VGG16 conv layers)`, a named
+set; `(folder)`, an existing folder. For a list, the constraint applies to every item. A line without
+annotation takes the type of its default. No `=` may appear in the help text (papermill would not
+parse the line).
 """
 
 from __future__ import annotations
@@ -23,8 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TYPES = {"int": int, "float": float, "bool": bool, "str": str}
-_RANGE = re.compile(r"\((?:from )?(-?[\d.e+-]+) to (-?[\d.e+-]+)\)\s*$")
+_BOUND = r"(-?[\d.e+-]+|[A-Za-z_]\w*)"
+_RANGE = re.compile(rf"\((?:from )?{_BOUND} to {_BOUND}(?:,\s*(odd|even|multiple of \d+))?\)\s*$")
 _CHOICES = re.compile(r"\(one of:\s*([^()]+)\)\s*$")
+_NAMED_CHOICES = re.compile(r"\(one of the ([\w ]+)\)\s*$")
+
+
+def _vgg16_conv_layers() -> tuple[str, ...]:
+    from .filters import VGG16_CONV_LAYERS
+
+    return VGG16_CONV_LAYERS
+
+
+NAMED_SETS = {"VGG16 conv layers": _vgg16_conv_layers}
 _FOLDER = re.compile(r"\(folder\)\s*$")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
@@ -37,8 +52,9 @@ class Param:
     help: str = ""
     item: type | None = None  # element type of a list
     optional: bool = False  # None is allowed
-    low: float | None = None
-    high: float | None = None
+    low: float | str | None = None  # a number, or the name of another parameter
+    high: float | str | None = None
+    step: str | None = None  # "odd", "even" or "multiple of N"
     choices: tuple | None = None
     folder: bool = False
 
@@ -50,10 +66,20 @@ class Param:
         if self.folder:
             kind = "the path of an existing folder"
         if self.low is not None:
-            kind += f" from {self.low:g} to {self.high:g}"
+            kind += f" from {_word(self.low)} to {_word(self.high)}"
+            if self.step:
+                kind += f", {self.step}"
         if self.choices:
             kind = "one of " + ", ".join(map(str, self.choices))
         return kind + (", or None" if self.optional else "")
+
+
+def _word(bound) -> str:
+    return bound if isinstance(bound, str) else f"{bound:g}"
+
+
+def _bound(text: str):
+    return text if text[0].isalpha() or text[0] == "_" else float(text)
 
 
 def _annotation(node, default) -> tuple[type, type | None, bool]:
@@ -104,7 +130,11 @@ def declarations(source: str) -> dict[str, Param]:
         help_text = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset :] else ""
         p = Param(name, kind, default, help_text, item, optional or default is None)
         if m := _RANGE.search(help_text):
-            p.low, p.high = float(m.group(1)), float(m.group(2))
+            p.low, p.high, p.step = _bound(m.group(1)), _bound(m.group(2)), m.group(3)
+        elif m := _NAMED_CHOICES.search(help_text):
+            if m.group(1) not in NAMED_SETS:
+                raise ValueError(f"parameter {name!r}: unknown set {m.group(1)!r} (known: {', '.join(NAMED_SETS)})")
+            p.choices = NAMED_SETS[m.group(1)]()
         elif m := _CHOICES.search(help_text):
             p.choices = tuple(_parse_scalar(p, c.strip().strip("'\"")) for c in m.group(1).split(","))
         elif _FOLDER.search(help_text):
@@ -141,11 +171,25 @@ def parse_text(p: Param, text: str):
         raise ValueError(f"parameter {p.name!r}: got {text!r}, but it takes {p.allowed()}") from None
 
 
-def check(p: Param, value):
-    """`value` if the declaration allows it (an int is accepted for a float), else ValueError saying what is allowed."""
+def check(p: Param, value, others: dict | None = None):
+    """`value` if the declaration allows it (an int is accepted for a float), else ValueError saying what is allowed.
+
+    `others` holds the values of the other parameters, for bounds that name one (`(1 to epochs)`); without
+    it such a bound is not checked.
+    """
+    others = others or {}
+
+    def resolve(bound):
+        return others.get(bound) if isinstance(bound, str) else bound
+
+    low, high = resolve(p.low), resolve(p.high)
 
     def bad():
-        return ValueError(f"parameter {p.name!r}: got {value!r}, but it takes {p.allowed()}")
+        named = [f"{b} is {others[b]!r}" for b in (p.low, p.high) if isinstance(b, str) and b in others]
+        return ValueError(
+            f"parameter {p.name!r}: got {value!r}, but it takes {p.allowed()}"
+            + (f" ({', '.join(named)})" if named else "")
+        )
 
     if value is None:
         if p.optional:
@@ -160,7 +204,11 @@ def check(p: Param, value):
     else:
         values = [value]
     for v in values:
-        if p.low is not None and not p.low <= v <= p.high:
+        if _is(low, float) and not low <= v:
+            raise bad()
+        if _is(high, float) and not v <= high:
+            raise bad()
+        if p.step and not _on_step(v, p.step):
             raise bad()
         if p.choices and v not in p.choices:
             raise bad()
@@ -168,6 +216,19 @@ def check(p: Param, value):
         what = "does not exist" if not Path(value).expanduser().exists() else "is not a folder"
         raise ValueError(f"parameter {p.name!r}: {value!r} {what}; it takes {p.allowed()}")
     return float(value) if p.type is float else value
+
+
+def _on_step(value, step: str) -> bool:
+    if step == "odd":
+        return value % 2 == 1
+    if step == "even":
+        return value % 2 == 0
+    return value % int(step.split()[-1]) == 0
+
+
+def check_all(params: dict[str, Param], values: dict) -> dict:
+    """Every declared parameter's value checked, bounds naming other parameters included; the checked values."""
+    return {name: check(p, values[name], values) for name, p in params.items()}
 
 
 def _is(value, kind) -> bool:
@@ -196,6 +257,31 @@ def _latest_declarations(history: list[str]) -> dict[str, Param] | None:
     return None
 
 
+_RECENT_CELLS: list[str] = []  # sources of the cells the kernel ran last, recorded by watch_cells()
+
+
+def _remember(info) -> None:
+    _RECENT_CELLS.append(info.raw_cell)
+    del _RECENT_CELLS[:-50]
+
+
+def watch_cells() -> None:
+    """Record the source of every cell the kernel runs (course_utils.setup() calls it).
+
+    Jupyter and papermill keep the kernel's input history, but nbval runs cells without it, so
+    check_parameters() reads the cells recorded here, falling back to the history.
+    """
+    import IPython
+
+    shell = IPython.get_ipython()
+    if shell is not None and _remember not in shell.events.callbacks["pre_run_cell"]:
+        shell.events.register("pre_run_cell", _remember)
+
+
+def _ran_cells(shell) -> list[str]:
+    return list(_RECENT_CELLS) or list(shell.user_ns.get("_ih", []))
+
+
 def check_parameters(namespace: dict | None = None) -> None:
     """Check every parameter of the notebook against its declaration in the `parameters` cell.
 
@@ -210,11 +296,27 @@ def check_parameters(namespace: dict | None = None) -> None:
     if shell is None:
         raise RuntimeError("check_parameters() runs inside a Jupyter kernel, after the parameters cell")
     namespace = shell.user_ns if namespace is None else namespace
-    params = _latest_declarations(list(shell.user_ns.get("_ih", [])))
+    params = _latest_declarations(_ran_cells(shell))
     if not params:
         raise RuntimeError("run the parameters cell (the one with `name: type = value` lines) first")
     for p in params.values():
         if p.name not in namespace:
             raise ValueError(f"parameter {p.name!r} is not defined: run the parameters cell again")
-        namespace[p.name] = check(p, namespace[p.name])
+    for p in params.values():
+        namespace[p.name] = check(p, namespace[p.name], namespace)
     print(f"parameters OK ({len(params)} checked)")
+
+
+def at_defaults(*ignore: str) -> bool:
+    """True when every parameter except those named in `ignore` has its declared default value.
+
+    A notebook asserts a measured claim only at the setting where bench/lessons.py measured it (its
+    defaults, over seeds); with other values it reports the numbers without asserting.
+    """
+    import IPython
+
+    shell = IPython.get_ipython()
+    params = _latest_declarations(_ran_cells(shell)) if shell is not None else None
+    if not params:
+        raise RuntimeError("run the parameters cell (the one with `name: type = value` lines) first")
+    return all(shell.user_ns.get(p.name) == p.default for p in params.values() if p.name not in ignore)

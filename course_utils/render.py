@@ -37,6 +37,10 @@ class Result:
     parameters: dict = field(default_factory=dict)
     html: str | None = None
     error: str | None = None
+    title: str = ""  # from the notebook's "# NN · Title" heading
+    part: str = ""  # the learning path, from the notebook's "course" metadata (course_utils.path)
+    introduces: list = field(default_factory=list)
+    requires: list = field(default_factory=list)
 
 
 def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -76,7 +80,10 @@ def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
             if declared[nb][name].folder and value is not None:
                 value = str(Path(value).expanduser().resolve())
             values[name] = value
-        result[nb] = values
+        try:
+            result[nb] = params.check_all(declared[nb], values)  # bounds that name another parameter
+        except ValueError as exc:
+            raise ParameterError(f"{nb.name}: {exc}") from None
     return result
 
 
@@ -132,8 +139,15 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
     import papermill as pm
     from nbconvert import HTMLExporter
 
+    from .path import course_info
+
     stem = notebook.stem
     result = Result(notebook.name, parameters={k: params[k] for k in overrides if k in params})
+    source = nbformat.read(notebook, as_version=4)
+    heading = source.cells[0].source.splitlines()[0] if source.cells else ""
+    result.title = heading.split("·", 1)[-1].strip() if heading.startswith("# ") else stem
+    info = course_info(source)
+    result.part, result.introduces, result.requires = info["part"], info["introduces"], info["requires"]
     finals = [out_dir / f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
     if notebook.resolve() in {f.resolve() for f in finals}:  # check_out_dir refuses this; never delete an input
         raise UsageError(f"refusing to render {notebook} onto itself")
@@ -167,23 +181,30 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
 
 def write_index(results: list[Result], out_dir: Path, title: str = "Convolutional networks with Keras") -> Path:
     ran = sum(r.status == "ok" for r in results)
-    rows = []
+    rows, part = [], None
     for r in results:
-        link = f'<a href="{html.escape(r.html)}">{html.escape(r.notebook)}</a>' if r.html else html.escape(r.notebook)
+        if r.part and r.part != part:  # the learning path: one heading row per part, in course order
+            part = r.part
+            rows.append(f'<tr class="part"><th colspan="5">{html.escape(part)}</th></tr>')
+        name = f"{r.notebook[:2]} · {r.title}" if r.title else r.notebook
+        link = f'<a href="{html.escape(r.html)}">{html.escape(name)}</a>' if r.html else html.escape(name)
         params = ", ".join(f"{k}={v!r}" for k, v in r.parameters.items()) or "defaults"
         status = r.status if r.error is None else f"{r.status}: {r.error}"
         cls = "ok" if r.status == "ok" else "bad"
+        teaches = html.escape(", ".join(r.introduces))
+        needs = html.escape(", ".join(r.requires) or "nothing")
         rows.append(
-            f'<tr><td>{link}</td><td class="{cls}">{html.escape(status)}</td>'
-            f"<td>{r.seconds:.1f} s</td><td>{html.escape(params)}</td></tr>"
+            f'<tr><td>{link}</td><td class="path">teaches {teaches}<br>needs {needs}</td>'
+            f'<td class="{cls}">{html.escape(status)}</td><td>{r.seconds:.1f} s</td><td>{html.escape(params)}</td></tr>'
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
-.ok{{color:#17663a}}.bad{{color:#b00020}}tr:nth-child(even){{background:#f4f4f4}}</style></head>
+.ok{{color:#17663a}}.bad{{color:#b00020}}.path{{font-size:.85em;color:#444}}
+tr.part th{{padding-top:1.2em;border-bottom:1px solid #999}}</style></head>
 <body><h1>{html.escape(title)}</h1>
 <p>Rendered {time.strftime("%Y-%m-%d %H:%M")}; {ran} of {len(results)} notebooks ran.</p>
-<table><tr><th>Notebook</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>
+<table><tr><th>Notebook</th><th>Learning path</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>
 {chr(10).join(rows)}
 </table></body></html>
 """

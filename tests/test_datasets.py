@@ -92,3 +92,42 @@ def test_offline_download_prints_nothing_and_raises_oserror(monkeypatch, capsys)
     with pytest.raises(OSError, match="no connection to its host"):
         _cache.download("mnist.npz", "https://example.invalid/mnist.npz", "0" * 64, "datasets")
     assert called == [] and capsys.readouterr().out == ""
+
+
+def _folder(tmp_path, counts):
+    from PIL import Image
+
+    for name, n in counts.items():
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for k in range(n):
+            Image.fromarray(np.full((20, 30, 3), 40 * k, dtype="uint8")).save(tmp_path / "data" / name / f"{k}.png")
+    return tmp_path / "data"
+
+
+def test_load_image_folder_reads_classes_in_order(tmp_path):
+    from course_utils.datasets import load_image_folder
+
+    folder = _folder(tmp_path, {"b_grass": 2, "a_brick": 3})
+    (folder / ".ipynb_checkpoints").mkdir()
+    images, labels, names = load_image_folder(folder, 16)
+    assert names == ["a_brick", "b_grass"] and images.shape == (5, 16, 16, 3) and images.dtype == np.float32
+    assert labels.tolist() == [0, 0, 0, 1, 1] and images[1].max() == 40
+
+
+@pytest.mark.parametrize(
+    ("counts", "bad_file", "message"),
+    [
+        ({"a": 3}, None, "needs at least 2 class sub-folders"),
+        ({"a": 3, "b": 1}, None, r"too few in \{'b': 1\}"),
+        ({"a": 3, "b": 3}, "b/fake.jpg", r"b/fake.jpg is not a readable image"),
+        ({"a": 3, "b": 3}, "a/empty.png", r"a/empty.png is not a readable image"),
+    ],
+)
+def test_load_image_folder_names_what_is_wrong(tmp_path, counts, bad_file, message):
+    from course_utils.datasets import load_image_folder
+
+    folder = _folder(tmp_path, counts)
+    if bad_file:
+        (folder / bad_file).write_bytes(b"" if bad_file.endswith(".png") else b"not an image")
+    with pytest.raises(ValueError, match=message):
+        load_image_folder(folder, 16)

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from course_utils import nbtools, quiz
+from course_utils import params as params_module
 from course_utils.render import discover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +56,12 @@ def test_cell_order(nb):
     code = [c for c in cells if c.cell_type == "code"]
     assert "course_utils.setup(" in code[0].source, "first code cell must call course_utils.setup()"
     assert code[1] is nbtools.parameters_cell(notebook), "second code cell must be the parameters cell"
-    assert "raise ValueError" in code[2].source, "third code cell must validate the parameters"
+    check = code[2].source.splitlines()
+    assert check[0] == "course_utils.check_parameters()", "third code cell must call course_utils.check_parameters()"
+    first_heading = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "\n## " in "\n" + c.source)
+    between = [c for c in cells[: first_heading] if c.cell_type == "code"][2:]
+    lines = [line for c in between for line in c.source.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(lines) <= 2, f"{len(lines)} lines of code between the parameters and the lesson: {lines}"
     headings = [
         line for c in cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("## ")
     ]
@@ -81,6 +87,18 @@ def test_parameters_are_literals(nb):
     path, _ = nb
     params = nbtools.read_parameters(path)
     assert params, "the parameters cell defines no parameters"
+
+
+def test_parameters_are_declared_with_type_and_allowed_values(nb):
+    path, notebook = nb
+    source = nbtools.parameters_cell(notebook).source
+    declared = params_module.declarations(source)
+    for line in source.splitlines():
+        assert ": " in line.split("=")[0] and "  # " in line, f"declare the type and a help text: {line}"
+    for p in declared.values():
+        constrained = p.low is not None or p.choices or p.folder or p.type is bool or p.name == "output_dir"
+        assert constrained, f"{p.name}: end the help text with (A to B), (one of: ...) or (folder)"
+    params_module.check_all(declared, {name: p.default for name, p in declared.items()})  # defaults allowed
 
 
 def test_readme_lists_every_notebook():

@@ -155,3 +155,57 @@ def test_broken_notebooks_exit_2_with_one_line(tmp_path, capsys, content, messag
     assert main(["render", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+CROSS = """\
+epochs: int = 40  # epochs (1 to 300)
+patience: int = 10  # early stopping patience (1 to epochs)
+kernel: int = 9  # kernel side (3 to 31, odd)
+side: int = 16  # image side (8 to 64, multiple of 4)
+layers: list[str] = ["block1_conv1"]  # (one of the VGG16 conv layers)
+"""
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("patience", 50, r"'patience': got 50, but it takes an int from 1 to epochs \(epochs is 40\)"),
+        ("kernel", 8, r"'kernel': got 8, but it takes an int from 3 to 31, odd"),
+        ("side", 18, r"'side': got 18, but it takes an int from 8 to 64, multiple of 4"),
+        ("layers", ["block1_conv1", "block6_conv1"], r"got .*block6_conv1.*, but it takes one of block1_conv1"),
+    ],
+)
+def test_bounds_naming_other_parameters_steps_and_named_sets(name, value, message):
+    decl = params.declarations(CROSS)
+    values = {n: p.default for n, p in decl.items()}
+    assert params.check_all(decl, values) == values
+    with pytest.raises(ValueError, match=message):
+        params.check_all(decl, {**values, name: value})
+    assert params.check_all(decl, {**values, "epochs": 60, "patience": 50})["patience"] == 50
+
+
+def test_render_rejects_a_bound_named_by_another_parameter_before_any_kernel(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL})
+    nb.cells = [nbformat.v4.new_code_cell(CROSS, metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("1")]
+    nbformat.write(nb, tmp_path / "01_p.ipynb")
+    args = ["render", str(tmp_path / "01_p.ipynb"), "--out", str(tmp_path / "out"), "-p", "epochs", "5"]
+    assert main(args) == 2
+    assert "01_p.ipynb: parameter 'patience': got 10, but it takes an int from 1 to epochs (epochs is 5)" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "out" / "01_p.ipynb").exists()
+
+
+def test_at_defaults_compares_every_parameter_but_the_ignored_ones(tmp_path):
+    body = (
+        "from course_utils.params import at_defaults\n"
+        "print(at_defaults('seed'), at_defaults())\n"
+        "seed = 3\n"
+        "print(at_defaults('seed'), at_defaults())\n"
+        "epochs = 7\n"
+        "print(at_defaults('seed'))"
+    )
+    nb = _notebook(tmp_path / "01_p.ipynb", body)
+    assert main(["render", str(nb), "--out", str(tmp_path / "out")]) == 0
+    executed = nbformat.read(tmp_path / "out" / "01_p.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].split() == ["True", "True", "True", "False", "False"]

@@ -23,7 +23,7 @@ per byte of activations it moves (it is under 1% of the FLOPs and of the time). 
 and selecting each image's filter with a one-hot product instead of tf.gather, made the first layer several times
 faster.
 
-Defaults are read from notebook 07's parameters cell (layers, image size, steps, filters per layer and
+Defaults are read from notebook 12's parameters cell (layers, image size, steps, filters per layer and
 per batch), so the bench measures what the notebook runs; every one can be overridden.
 
     python bench/filter_flops.py [--layers block1_conv1,block4_conv3] [--image-size 96] [--steps 30]
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 import course_utils  # noqa: E402
 from course_utils import nbtools  # noqa: E402
 
-NOTEBOOK = ROOT / "notebooks" / "07_filter_visualization.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "12_filter_visualization.ipynb"
 BUDGET = 0.6
 FALLBACK = {
     "layers": ["block1_conv1", "block2_conv2", "block3_conv2", "block4_conv3"],

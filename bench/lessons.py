@@ -1,8 +1,8 @@
 """Run the experiments of the lesson notebooks over several seeds and print every margin they claim.
 
-Notebooks 05 (regularization) and 08 (fine-tuning) end their experiment with a dict named `claims`
+Notebooks 09 (regularization) and 08 (fine-tuning) end their experiment with a dict named `claims`
 (claim name -> measured value, in percentage points) and assert each value against a bound right
-there. Notebooks 02 (max pooling: the shift experiment), 04 (initialization: all-ones weights) and 06
+there. Notebooks 06 (max pooling: the shift experiment), 04 (initialization: all-ones weights) and 06
 (batch normalization: training with and without) assert their experiment outcomes with margins and
 define no `claims`; for them the benchmark reports whether every assert held for each seed.
 
@@ -12,7 +12,7 @@ seed and its minimum over seeds. A notebook whose own asserts fail is reported a
 failing cell, and the script exits 1: the bound did not hold for that seed.
 
     python bench/lessons.py                      # all five notebooks, seeds 0..4
-    python bench/lessons.py --seeds 0 1 2 3 4 5 6 7 8 9 --notebooks 08
+    python bench/lessons.py --seeds 0 1 2 3 4 5 6 7 8 9 --notebooks 13
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {
     name[:2]: name
     for name in (
-        "02_max_pooling.ipynb",
-        "04_weight_initialization.ipynb",
-        "05_regularization.ipynb",
-        "06_batch_normalization.ipynb",
-        "08_fine_tuning.ipynb",
+        "06_max_pooling.ipynb",
+        "08_weight_initialization.ipynb",
+        "09_regularization.ipynb",
+        "10_batch_normalization.ipynb",
+        "13_fine_tuning.ipynb",
     )
 }
-NOTEBOOK_OF_HEADLINE = "08_fine_tuning.ipynb"[:2]
+NOTEBOOK_OF_HEADLINE = "13_fine_tuning.ipynb"[:2]
 MARKER = "CLAIMS-JSON "
 READ_CLAIMS = (
     "import json as _json\n"

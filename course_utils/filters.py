@@ -1,4 +1,4 @@
-"""Filter visualization by gradient ascent on the input image (notebook 07).
+"""Filter visualization by gradient ascent on the input image (notebook 12).
 
 For a filter of a VGG16 conv layer, start from a grey image with a little noise and repeat
 

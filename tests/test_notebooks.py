@@ -149,3 +149,4 @@ def test_check_cells_are_tagged_not_commented(nb):
     commented = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and "NBVAL_" in c.source]
     assert not commented, f"cells {commented}: use the cell tag nbval-check-output instead of a comment"
     assert any(nbtools.is_check_cell(c) for c in notebook.cells), "no check cell: nothing for nbval to compare"
+

@@ -162,3 +162,23 @@ def test_out_below_the_notebook_folder_is_allowed(notebooks):
     before = good.read_bytes()
     assert main(["render", str(good), "--out", str(good.parent / "rendered")]) == 0
     assert good.read_bytes() == before and (good.parent / "rendered" / "01_good.html").exists()
+
+
+def test_index_shows_the_learning_path_from_the_notebooks_metadata(tmp_path):
+    src = tmp_path / "nbs"
+    src.mkdir()
+    for name, part, intro, req in (
+        ("01_first", "Part 1 · Basics", ["sliding windows"], []),
+        ("02_second", "Part 1 · Basics", ["padding"], ["sliding windows"]),
+        ("03_third", "Part 2 · More", ["pooling"], ["padding"]),
+    ):
+        nb = nbformat.read(make_notebook(src / f"{name}.ipynb", "pass"), as_version=4)
+        nb.cells[0].source = f"# {name[:2]} · Title of {name[3:]}"
+        nb.metadata["course"] = {"part": part, "introduces": intro, "requires": req}
+        nbformat.write(nb, src / f"{name}.ipynb")
+    out = tmp_path / "out"
+    assert main(["render", *sorted(map(str, src.glob("*.ipynb"))), "--out", str(out)]) == 0
+    index = (out / "index.html").read_text()
+    assert index.count('<tr class="part">') == 2
+    assert index.index("Part 1 · Basics") < index.index("01 · Title of first") < index.index("Part 2 · More")
+    assert "teaches padding<br>needs sliding windows" in index

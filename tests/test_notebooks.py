@@ -150,3 +150,66 @@ def test_check_cells_are_tagged_not_commented(nb):
     assert not commented, f"cells {commented}: use the cell tag nbval-check-output instead of a comment"
     assert any(nbtools.is_check_cell(c) for c in notebook.cells), "no check cell: nothing for nbval to compare"
 
+
+def test_the_course_follows_its_learning_path():
+    """Every notebook declares its part, what it introduces and requires; no notebook needs a later one."""
+    from course_utils import path
+
+    notebooks = [(p.stem, nbformat.read(p, as_version=4)) for p in NOTEBOOKS]
+    assert path.order_errors(notebooks) == []
+    parts = [path.course_info(nb)["part"] for _, nb in notebooks]
+    assert parts == sorted(parts), "notebooks of one part come together, parts in order"
+
+
+def _assert_runs(source: str) -> int:
+    """The longest run of consecutive assert statements (assert, np.testing.assert_*) at any level of a cell."""
+    import ast
+
+    longest = 0
+
+    def visit(body):
+        nonlocal longest
+        run = 0
+        for node in body:
+            call = isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            is_assert = isinstance(node, ast.Assert) or (call and "assert" in ast.unparse(node.value.func))
+            run = run + 1 if is_assert else 0
+            longest = max(longest, run)
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(node, field, None), list):
+                    visit(getattr(node, field))
+
+    visit(ast.parse(source).body)
+    return longest
+
+
+def test_no_cell_has_more_than_three_asserts_in_a_row(nb):
+    path, notebook = nb
+    long_runs = {i: _assert_runs(c.source) for i, c in enumerate(notebook.cells) if c.cell_type == "code"}
+    assert {i: n for i, n in long_runs.items() if n > 3} == {}, "fold them into one course_utils.verify(...) call"
+
+
+def test_every_figure_has_a_caption(nb):
+    path, notebook = nb
+    cells = notebook.cells
+    for i, cell in enumerate(cells[:-1]):
+        if cell.cell_type == "code" and "plt.show()" in cell.source:
+            after = cells[i + 1]
+            first = after.source.lstrip().splitlines()[0] if after.cell_type == "markdown" and after.source else ""
+            assert first.startswith("*Figure:"), f"cell {i} draws a figure: put a '*Figure: ...*' caption after it"
+
+
+def test_pure_verification_cells_hide_their_input(nb):
+    """A cell that only checks (asserts, verify calls) is tagged hide-input: the rendered page folds its code away."""
+    import ast
+
+    path, notebook = nb
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        body = ast.parse(cell.source).body
+        calls = [ast.unparse(n.value.func) for n in body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        checks = sum(isinstance(n, ast.Assert) for n in body) + sum(bool(re.search("assert|verify", c)) for c in calls)
+        only_checks = checks == len(body)
+        if only_checks:
+            assert "hide-input" in cell.metadata.get("tags", []), f"cell {i} only verifies: tag it hide-input"

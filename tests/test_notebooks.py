@@ -213,3 +213,13 @@ def test_pure_verification_cells_hide_their_input(nb):
         only_checks = checks == len(body)
         if only_checks:
             assert "hide-input" in cell.metadata.get("tags", []), f"cell {i} only verifies: tag it hide-input"
+
+
+def test_papermill_reads_every_parameter_with_its_help(nb, caplog):
+    from papermill.translators import PythonTranslator
+
+    path, notebook = nb
+    cell = nbtools.parameters_cell(notebook)
+    found = {p.name: p for p in PythonTranslator.inspect(cell)}
+    assert list(found) == list(params_module.declarations(cell.source)), "papermill and course_utils disagree"
+    assert all(p.help for p in found.values()) and "Unable to parse" not in caplog.text

@@ -28,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("build/course"), help="output folder (default: build/course)")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
+    r.add_argument(
+        "--edition",
+        choices=("instructor", "student"),
+        default="instructor",
+        help="instructor: notebooks with solutions (default); student: solutions replaced by stubs, "
+        "the clean student notebooks saved in <out>/student/ for download",
+    )
 
     s = sub.add_parser(
         "strip",
@@ -56,7 +63,7 @@ def main(argv=None) -> int:
             print(f"error: {problems[0]}", file=sys.stderr)
             return 2
         try:
-            results = render.render(args.notebooks, overrides, args.out, args.jobs, args.timeout)
+            results = render.render(args.notebooks, overrides, args.out, args.jobs, args.timeout, args.edition)
         except (render.UsageError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

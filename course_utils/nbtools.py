@@ -14,7 +14,7 @@ import nbformat
 
 CHECK_TAG = "nbval-check-output"
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "course")
-KEEP_CELL_METADATA = ("tags",)
+KEEP_CELL_METADATA = ("tags", "nbgrader")  # nbgrader: solution cells of the exercises
 
 
 def is_check_cell(cell) -> bool:
@@ -115,3 +115,25 @@ def read_parameters(path: Path) -> dict:
     from .params import declarations
 
     return {name: p.default for name, p in declarations(parameters_cell(read(path)).source).items()}
+
+
+STUDENT_STUB = 'raise NotImplementedError("your code here; run the check below for a hint")'
+
+
+def student_edition(nb):
+    """The student's copy of a course notebook: every `### BEGIN SOLUTION` ... `### END SOLUTION` block
+    replaced by a stub that raises NotImplementedError (markdown answers by "YOUR ANSWER HERE"), and
+    every output cleared. nbgrader's own preprocessors do it, so the markers mean what they mean to an
+    instructor who grades with nbgrader."""
+    from nbgrader.preprocessors import ClearOutput, ClearSolutions
+
+    nb = nbformat.from_dict(nb)  # a copy
+    nb, _ = ClearSolutions(enforce_metadata=False, code_stub={"python": STUDENT_STUB}).preprocess(nb, {})
+    nb, _ = ClearOutput().preprocess(nb, {})
+    for cell in nb.cells:  # no reference outputs to compare: a student's notebook only has to run
+        tags = [t for t in cell.metadata.get("tags", []) if t != CHECK_TAG]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+    return nb

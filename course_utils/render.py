@@ -191,6 +191,9 @@ def write_index(results: list[Result], out_dir: Path, title: str = "Convolutiona
         params = ", ".join(f"{k}={v!r}" for k, v in r.parameters.items()) or "defaults"
         status = r.status if r.error is None else f"{r.status}: {r.error}"
         cls = "ok" if r.status == "ok" else "bad"
+        student = out_dir / "student" / r.notebook
+        if student.exists():  # the student edition, for download (render --edition student)
+            link += f' · <a href="student/{html.escape(r.notebook)}" download>student notebook</a>'
         teaches = html.escape(", ".join(r.introduces))
         needs = html.escape(", ".join(r.requires) or "nothing")
         rows.append(
@@ -213,17 +216,41 @@ tr.part th{{padding-top:1.2em;border-bottom:1px solid #999}}</style></head>
     return out_dir / "index.html"
 
 
-def render(notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: int | None = None) -> list[Result]:
-    """Render notebooks (all of notebooks/ when empty); ParameterError before running if a -p is wrong."""
+def render(
+    notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: int | None = None, edition: str = "instructor"
+) -> list[Result]:
+    """Render notebooks (all of notebooks/ when empty); ParameterError before running if a -p is wrong.
+
+    edition "student": the notebooks are first turned into their student copies (solutions replaced by
+    stubs, outputs cleared: nbtools.student_edition); those copies are saved in <out>/student/ for
+    download, and they are what runs, so the pages show what a student sees before solving anything.
+    """
     from tqdm.auto import tqdm
 
     notebooks = [Path(n).resolve() for n in notebooks] or discover()
     missing = [str(n) for n in notebooks if not n.is_file()]
     if missing:
         raise FileNotFoundError(f"no such notebook: {', '.join(missing)}")
+    if edition not in ("instructor", "student"):
+        raise UsageError(f"--edition must be instructor or student, got {edition!r}")
     planned = plan(notebooks, overrides)
     out_dir = check_out_dir(notebooks, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if edition == "student":
+        with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
+            copies = []
+            (out_dir / "student").mkdir(exist_ok=True)
+            for nb in notebooks:
+                student = nbtools.student_edition(nbtools.read(nb))
+                nbtools.write_atomic(student, out_dir / "student" / nb.name)  # the download
+                nbtools.write_atomic(student, Path(tmp) / nb.name)
+                copies.append(Path(tmp) / nb.name)
+            planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
+            return _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout, tqdm)
+    return _run_all(notebooks, planned, overrides, out_dir, jobs, timeout, tqdm)
+
+
+def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout, tqdm) -> list[Result]:
     results = {}
     with (
         ProcessPoolExecutor(max_workers=max(1, jobs)) as pool,

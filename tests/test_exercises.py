@@ -13,6 +13,47 @@ from course_utils.render import discover
 NOTEBOOKS = discover()
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
+
+def _max_pool_backward_assigning(x, grad_out, f, s):
+    # 06 mistake: `=` instead of `+=`: a pixel that wins two overlapping windows keeps only the last gradient
+    grad = np.zeros(x.shape)
+    for i, j in np.ndindex(grad_out.shape):
+        window = x[s * i : s * i + f, s * j : s * j + f]
+        r, c = np.unravel_index(np.argmax(window), window.shape)
+        grad[s * i + r, s * j + c] = grad_out[i, j]
+    return grad
+
+
+def _pool_backward_spread(x, grad_out, f, s):
+    # 06 mistake: the gradient shared over the whole window (average pooling's backward pass), not routed to the max
+    grad = np.zeros(x.shape)
+    for i, j in np.ndindex(grad_out.shape):
+        grad[s * i : s * i + f, s * j : s * j + f] += grad_out[i, j] / f**2
+    return grad
+
+
+def _count_layer_except(shape, spec, kind, wrong):
+    # 07 mistakes: right for every layer but those of `kind`, where `wrong` answers
+    return wrong(shape, spec) if spec[0] == kind else exercises.get("07.count_layer").reference(shape, spec)
+
+
+def _one_sided_difference(f, theta, eps):
+    # 00 mistake: (f(theta + eps e_i) - f(theta)) / eps
+    steps = eps * np.eye(theta.size)
+    return np.array([(f(theta + step) - f(theta)) / eps for step in steps])
+
+
+def _centered_difference_moving_theta(f, theta, eps):
+    # 00 mistake: nudges theta in place and never puts it back, so the later entries are taken at another point
+    g = np.zeros_like(theta)
+    for i in range(theta.size):
+        theta[i] += eps
+        plus = f(theta)
+        theta[i] -= 2 * eps
+        g[i] = (plus - f(theta)) / (2 * eps)
+    return g
+
+
 # Typical mistakes, at least one per exercise: the check must not call them correct.
 MISTAKES = {
     "05.output_size": [
@@ -23,6 +64,168 @@ MISTAKES = {
     "05.pad": [
         lambda x, p: np.pad(x, p + 1),  # one ring too many
         lambda x, p: np.pad(x, ((p, p), (0, 0))),  # rows only
+    ],
+    "04.slide": [
+        lambda x, k: exercises.get("04.slide").reference(x, k[::-1, ::-1]),  # flipped kernel: true convolution
+        lambda x, k: exercises.get("04.slide").reference(x, k)[:-1, :-1],  # range(n - f): misses the last position
+    ],
+    "04.conv_channels": [
+        lambda x, w, b: exercises.get("04.conv_channels").reference(x, w, 0 * b),  # forgets the bias
+        lambda x, w, b: exercises.get("04.conv_channels").reference(x[:, :, :1], w[:, :, :1], b),  # channel 0 only
+        lambda x, w, b: exercises.get("04.conv_channels").reference(x, w[::-1, ::-1], b),  # flipped kernels
+    ],
+    "04.slide_strided": [
+        lambda x, k, s: exercises.get("04.slide").reference(x, k),  # ignores the stride
+        # windows at (i, j) instead of (s i, s j): the first values of the stride-1 output
+        lambda x, k, s: exercises.get("04.slide").reference(x, k)[: (x.shape[0] - k.shape[0]) // s + 1,
+                                                                  : (x.shape[1] - k.shape[0]) // s + 1],
+        lambda x, k, s: exercises.get("04.slide").reference(x, k)[::s, ::s][: (x.shape[0] - k.shape[0]) // s,
+                                                                            : (x.shape[1] - k.shape[0]) // s],  # no +1
+    ],
+    "06.pool": [
+        lambda x, f, s, mode: exercises.get("06.pool").reference(x, f, s, "avg"),  # average instead of max
+        lambda x, f, s, mode: exercises.get("06.pool").reference(x, f, s, "max"),  # max for both modes
+        lambda x, f, s, mode: exercises.get("06.pool").reference(x, f, f, mode),  # stride = window size always
+        # windows at (i, j) instead of (s i, s j): the first values of the stride-1 pooling
+        lambda x, f, s, mode: exercises.get("06.pool").reference(x, f, 1, mode)[: (x.shape[0] - f) // s + 1,
+                                                                                : (x.shape[1] - f) // s + 1],
+    ],
+    "06.max_pool_backward": [
+        _pool_backward_spread,  # gradient spread over the window instead of routed to the max
+        _max_pool_backward_assigning,  # = instead of +=
+        lambda x, g, f, s: exercises.get("06.max_pool_backward").reference(x, np.ones_like(g), f, s),  # 1, not g
+    ],
+    "02.derivatives": [
+        # sigmoid' written as sigmoid(x) * (1 - x)
+        lambda x, a: (1 / (1 + np.exp(-x)) * (1 - x), 1 - np.tanh(x) ** 2, 1.0 * (x > 0), np.where(x > 0, 1.0, a)),
+        # tanh' = 1 - tanh(x): the square is missing
+        lambda x, a: (0.25 / np.cosh(x / 2) ** 2, 1 - np.tanh(x), 1.0 * (x > 0), np.where(x > 0, 1.0, a)),
+        # slope 1 at x = 0 (x >= 0), where TensorFlow uses 0 and alpha
+        lambda x, a: (0.25 / np.cosh(x / 2) ** 2, 1 - np.tanh(x) ** 2, 1.0 * (x >= 0), np.where(x >= 0, 1.0, a)),
+        # leaky ReLU itself (alpha x) instead of its slope alpha
+        lambda x, a: (0.25 / np.cosh(x / 2) ** 2, 1 - np.tanh(x) ** 2, 1.0 * (x > 0), np.where(x > 0, 1.0, a * x)),
+    ],
+    "02.merge_linear": [
+        lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2),  # adds the biases
+        lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2),  # forgets b2
+        lambda W1, b1, W2, b2: (W2.T @ W1.T, b1 @ W2 + b2),  # the product in the other order
+    ],
+    "02.global_clipnorm": [
+        lambda gs, c: tuple(g * min(1, c / np.linalg.norm(g)) for g in gs),  # one norm per variable: clipnorm
+        lambda gs, c: tuple(g * c / np.sqrt(sum(np.sum(h**2) for h in gs)) for g in gs),  # no min(1, ...): scales up
+        lambda gs, c: tuple(np.clip(g, -c, c) for g in gs),  # clipvalue
+        lambda gs, c: tuple(g * min(1, c / sum(np.linalg.norm(h) for h in gs)) for g in gs),  # sum of the norms
+    ],
+    "03.ewa": [
+        # forgets the bias correction
+        lambda values, beta, bias_correction=False: exercises.get("03.ewa").reference(values, beta),
+        # v = (1 - beta) v + beta theta: the two weights swapped
+        lambda values, beta, bias_correction=False: exercises.get("03.ewa").reference(
+            values, 1 - beta, bias_correction),
+        # starts from v_0 = theta_1 instead of 0 (no correction)
+        lambda values, beta, bias_correction=False: (
+            exercises.get("03.ewa").reference(values, beta) + beta ** np.arange(1, len(values) + 1) * values[0]),
+        # divides by 1 - beta**(t + 1): the step counted one too far
+        lambda values, beta, bias_correction=False: exercises.get("03.ewa").reference(values, beta)
+        / (1 - beta ** np.arange(2, len(values) + 2) if bias_correction else 1),
+        # returns the last average only
+        lambda values, beta, bias_correction=False: exercises.get("03.ewa").reference(
+            values, beta, bias_correction)[-1],
+    ],
+    "03.adam_step": [
+        # forgets the bias correction: steps with learning_rate * m / (sqrt(v) + epsilon)
+        lambda w, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7: (lambda m, v: (
+            w - learning_rate * m / (np.sqrt(v) + epsilon), m, v))(beta_1 * m + (1 - beta_1) * g,
+                                                                    beta_2 * v + (1 - beta_2) * g**2),
+        # the square root of v is missing
+        lambda w, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7: (lambda m, v: (
+            w - learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (v + epsilon), m, v))(
+            beta_1 * m + (1 - beta_1) * g, beta_2 * v + (1 - beta_2) * g**2),
+        # the paper's epsilon, added to sqrt(v_hat): differs from Keras for tiny gradients
+        lambda w, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7: (lambda m, v: (
+            w - learning_rate * m / (1 - beta_1**t) / (np.sqrt(v / (1 - beta_2**t)) + epsilon), m, v))(
+            beta_1 * m + (1 - beta_1) * g, beta_2 * v + (1 - beta_2) * g**2),
+        # steps with the old m and v, updated only afterwards
+        lambda w, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7: (
+            w - learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (np.sqrt(v) + epsilon),
+            beta_1 * m + (1 - beta_1) * g, beta_2 * v + (1 - beta_2) * g**2),
+    ],
+    "08.variance_of_sum": [
+        lambda x, var_w: var_w * np.sum(x),  # the inputs are not squared
+        lambda x, var_w: np.sqrt(var_w) * np.sum(x**2),  # the standard deviation of w instead of its variance
+        lambda x, var_w: var_w * len(x),  # as if every input were 1
+    ],
+    "08.glorot_limit": [
+        lambda shape: np.sqrt(6 / (shape[-2] + shape[-1])),  # forgets the kernel window in the fans
+        lambda shape: np.sqrt(6 / np.prod(shape[:-1])),  # fan_in only
+        lambda shape: 6 / (np.sqrt(np.prod(shape[:-1])) + np.sqrt(np.prod(shape[:-2]) * shape[-1])),  # 6/(√n_in+√n_out)
+        lambda shape: 2 / (np.prod(shape[:-1]) + np.prod(shape[:-2]) * shape[-1]),  # the variance, not the limit
+    ],
+    "08.he_std": [
+        lambda shape: np.sqrt(2 / shape[-2]),  # forgets the kernel window: input channels only
+        lambda shape: np.sqrt(2 / np.prod(shape[:-1])) / 0.87962566103423978,  # the stddev before truncation
+        lambda shape: np.sqrt(2 / (np.prod(shape[:-1]) + np.prod(shape[:-2]) * shape[-1])),  # Glorot's fans
+        lambda shape: 2 / np.prod(shape[:-1]),  # the variance, not the standard deviation
+    ],
+    "07.dense_params": [
+        lambda n_in, n_out: n_in * n_out,  # forgets the biases
+        lambda n_in, n_out: (n_in + 1) * (n_out + 1),  # a bias on the output side too
+        lambda n_in, n_out: n_in * n_out + n_in,  # one bias per input instead of one per unit
+    ],
+    "07.conv2d_params": [
+        lambda c_in, filters, k: k * k * c_in * filters,  # forgets the biases
+        lambda c_in, filters, k: (k * k + 1) * filters,  # forgets the input channels
+        lambda c_in, filters, k: (k * c_in + 1) * filters,  # k instead of k * k
+        lambda c_in, filters, k: k * k * c_in * filters + c_in,  # one bias per input channel
+    ],
+    "07.count_layer": [
+        # the convolution's output keeps the input's depth instead of taking the number of filters
+        lambda shape, spec: _count_layer_except(shape, spec, "conv", lambda sh, sp: ((sp[2] ** 2 * sh[-1] + 1) * sp[1],
+                                                                                     sh)),
+        lambda shape, spec: _count_layer_except(shape, spec, "flatten", lambda sh, sp: (0, sh[-1:])),  # depth only
+        # pooling rounds up instead of down
+        lambda shape, spec: _count_layer_except(shape, spec, "pool", lambda sh, sp: (0, (-(-sh[0] // sp[1]),
+                                                                                        -(-sh[1] // sp[1]), sh[2]))),
+        # forgets the biases of the convolutions
+        lambda shape, spec: _count_layer_except(shape, spec, "conv", lambda sh, sp: (sp[2] ** 2 * sh[-1] * sp[1],
+                                                                                     (*sh[:-1], sp[1]))),
+        # forgets the biases of the dense layers
+        lambda shape, spec: _count_layer_except(shape, spec, "dense", lambda sh, sp: (sh[-1] * sp[1], (sp[1],))),
+    ],
+    "00.output_delta": [
+        lambda out, target: out - target,  # forgets the sigmoid's derivative
+        lambda out, target: (target - out) * out * (1 - out),  # dE/dout with the sign flipped
+        lambda out, target: (out - target) * target * (1 - target),  # the derivative taken at the target
+    ],
+    "00.hidden_delta": [
+        lambda delta_next, W_next, out_h: delta_next @ W_next.T,  # forgets the sigmoid's derivative
+        lambda delta_next, W_next, out_h: (delta_next @ W_next) * out_h * (1 - out_h),  # W, not W transposed
+        lambda delta_next, W_next, out_h: (delta_next @ W_next.T) * out_h,  # half of the derivative
+    ],
+    "00.centered_difference": [
+        _one_sided_difference,  # one-sided: error of order eps, not eps**2
+        lambda f, theta, eps: 2 * exercises.get("00.centered_difference").reference(f, theta, eps),  # / eps, not 2 eps
+        _centered_difference_moving_theta,  # theta changed in place and not restored
+        lambda f, theta, eps: np.full_like(theta, (f(theta + eps) - f(theta - eps)) / (2 * eps)),  # all entries at once
+    ],
+    "01.logistic_gradient": [
+        lambda X, y, theta: X.T @ (1 / (1 + np.exp(-(X @ theta))) - y),  # a sum, not the mean
+        lambda X, y, theta: X.T @ (X @ theta - y) / len(y),  # forgets the sigmoid
+        lambda X, y, theta: X.T @ (y - 1 / (1 + np.exp(-(X @ theta)))) / len(y),  # the sign flipped
+        # the squared error's gradient: an extra factor y_hat (1 - y_hat)
+        lambda X, y, theta: X.T @ ((p := 1 / (1 + np.exp(-(X @ theta)))) - y) * p * (1 - p) / len(y),
+    ],
+    "01.softmax": [
+        lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True),  # no max subtracted: e^1000 overflows
+        lambda z: exercises.get("01.softmax").reference(z.T).T,  # over the wrong axis (the columns of a batch)
+        lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=-1, keepdims=True),  # the batch's max, not a row's
+        lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z).sum(axis=-1, keepdims=True),  # max on top only
+    ],
+    "01.logits_gradient": [
+        lambda s, y: (np.exp(s) / np.exp(s).sum(axis=1, keepdims=True) - np.eye(s.shape[1])[y]) / len(y),  # unstable
+        lambda s, y: (exercises.get("01.softmax").reference(s.T).T - np.eye(s.shape[1])[y]) / len(y),  # wrong axis
+        lambda s, y: exercises.get("01.logits_gradient").reference(s, y) * len(y),  # a sum, not the mean
+        lambda s, y: -exercises.get("01.logits_gradient").reference(s, y),  # onehot - softmax
     ],
 }
 

@@ -94,6 +94,15 @@ def _compare(got, expected, atol: float) -> str | None:
     return None
 
 
+def _argument(a) -> str:
+    if hasattr(a, "shape"):
+        return _describe(a)
+    if isinstance(a, (list, tuple)) and any(hasattr(v, "shape") for v in a):
+        return f"a {type(a).__name__} of {len(a)} arrays"
+    text = repr(a)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _run(exercise: Exercise, fn: Callable, seed: int) -> str | None:
     """None if `fn` passes every case, else the first problem (NotSolved propagates)."""
     rng = np.random.default_rng(seed)
@@ -106,11 +115,11 @@ def _run(exercise: Exercise, fn: Callable, seed: int) -> str | None:
         except NotImplementedError:
             raise NotSolved from None
         except Exception as exc:  # the student's code failed: say how, on which input
-            shapes = ", ".join(_describe(a) if hasattr(a, "shape") else repr(a) for a in args)
+            shapes = ", ".join(_argument(a) for a in args)
             return f"it raised {type(exc).__name__}: {exc} (arguments: {shapes})"
         compare = exercise.compare or (lambda g, e: _compare(g, e, exercise.atol))
         if (problem := compare(got, expected)) is not None:
-            shapes = ", ".join(_describe(a) if hasattr(a, "shape") else repr(a) for a in args)
+            shapes = ", ".join(_argument(a) for a in args)
             return f"{problem} (arguments: {shapes})"
     for extra in exercise.extra:
         if (problem := extra(fn)) is not None:

@@ -1,0 +1,91 @@
+"""Exercises of notebook 04 (convolution as pattern detection)."""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import Exercise
+
+
+def _slide(x, k):
+    f = k.shape[0]
+    return np.einsum("ijuv,uv->ij", sliding_window_view(x, (f, f)), k)
+
+
+def _image_and_kernel(rng, max_side=11):
+    f = int(rng.integers(1, 6))
+    h, w = int(rng.integers(f, max_side + 1)), int(rng.integers(f, max_side + 1))
+    return rng.normal(size=(h, w)), rng.normal(size=(f, f))
+
+
+def _slide_cases(rng):
+    edge = np.zeros((6, 6))
+    edge[:, 3:] = 9.0
+    cases = [
+        ((edge, np.array([[-1.0, 0.0, 1.0]] * 3)), {}),  # the notebook's vertical edge
+        ((rng.normal(size=(5, 5)), rng.normal(size=(5, 5))), {}),  # filter as large as the image: 1 x 1
+        ((rng.normal(size=(4, 7)), rng.normal(size=(1, 1))), {}),  # 1 x 1 filter, wide image
+        ((rng.integers(0, 10, size=(7, 4)).astype(float), rng.integers(-2, 3, size=(3, 3)).astype(float)), {}),
+    ]
+    cases += [(_image_and_kernel(rng), {}) for _ in range(8)]
+    return cases
+
+
+def _conv_channels(x, w, b):
+    patches = sliding_window_view(x, w.shape[:2], axis=(0, 1))  # (H - f + 1, W - f + 1, C, f, f)
+    return np.einsum("ijcuv,uvck->ijk", patches, w) + b
+
+
+def _conv_channels_cases(rng):
+    cases = []
+    channels_filters = [(3, 2), (1, 1), (2, 3), (4, 4), (3, 1), (1, 2)]
+    for c, k in channels_filters + [tuple(rng.integers(1, 5, size=2)) for _ in range(4)]:
+        f = 3 if not cases else int(rng.integers(1, 4))  # first the notebook's case: 3 x 3 filters on RGB
+        h, w = int(rng.integers(f, 9)), int(rng.integers(f, 9))
+        x = rng.normal(size=(h, w, int(c)))
+        cases.append(((x, rng.normal(size=(f, f, int(c), int(k))), rng.normal(size=int(k)) * 3), {}))
+    return cases
+
+
+def _slide_strided(x, k, s):
+    return _slide(x, k)[::s, ::s]
+
+
+def _slide_strided_cases(rng):
+    cases = [
+        ((rng.normal(size=(7, 7)), rng.normal(size=(3, 3)), 2), {}),  # (7 - 3) / 2 = 2: fits exactly
+        ((rng.normal(size=(8, 8)), rng.normal(size=(3, 3)), 2), {}),  # 2.5: the floor drops a column
+        ((rng.normal(size=(9, 6)), rng.normal(size=(2, 2)), 3), {}),  # not square
+        ((rng.normal(size=(5, 5)), rng.normal(size=(3, 3)), 1), {}),  # stride 1
+        ((rng.normal(size=(6, 6)), rng.normal(size=(2, 2)), 5), {}),  # (6 - 2) / 5 < 1: a single position
+    ]
+    for _ in range(8):
+        x, k = _image_and_kernel(rng, max_side=13)
+        cases.append(((x, k, int(rng.integers(1, 5))), {}))
+    return cases
+
+
+EXERCISES = {
+    "04.slide": Exercise(
+        title="sliding the filter (valid cross-correlation)",
+        reference=_slide,
+        cases=_slide_cases,
+        hint="the output has one value per position where the whole f x f filter fits inside x (n - f + 1 along "
+        "a side of length n); at position (i, j) take the patch whose top-left corner is (i, j), multiply it "
+        "element by element with k as it is (not flipped) and add up the products",
+    ),
+    "04.conv_channels": Exercise(
+        title="several input channels, several filters, a bias",
+        reference=_conv_channels,
+        cases=_conv_channels_cases,
+        hint="the output has shape (H - f + 1, W - f + 1, K): one channel per filter; value (i, j, k) is the sum "
+        "over the patch's rows, columns AND input channels of the patch times w[:, :, :, k], plus b[k] "
+        "(the f x f x C patch at (i, j) broadcasts against w if you give it a last axis of length 1)",
+    ),
+    "04.slide_strided": Exercise(
+        title="a strided convolution",
+        reference=_slide_strided,
+        cases=_slide_strided_cases,
+        hint="the output has floor((n - f) / s) + 1 values along a side of length n; output value (i, j) is the "
+        "window whose top-left corner is (s * i, s * j) (not (i, j)), multiplied by k and summed",
+    ),
+}

@@ -227,6 +227,61 @@ MISTAKES = {
         lambda s, y: exercises.get("01.logits_gradient").reference(s, y) * len(y),  # a sum, not the mean
         lambda s, y: -exercises.get("01.logits_gradient").reference(s, y),  # onehot - softmax
     ],
+    "10.batch_norm_train": [
+        lambda x, g, b, e: g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + e) + b,  # unbiased variance
+        lambda x, g, b, e: g * (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-12) + b,  # forgets epsilon
+        lambda x, g, b, e: (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + e),  # forgets gamma and beta
+        lambda x, g, b, e: g * (x - x.mean(axis=0)) / (x.var(axis=0) + e) + b,  # divides by the variance, not its root
+        # statistics of each example over its features (axis 1): layer normalization, not batch normalization
+        lambda x, g, b, e: g * (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + e) + b,
+    ],
+    "10.moving_update": [
+        # the two weights swapped: the new batch gets rho, the old value 1 - rho
+        lambda mm, mv, x, rho: ((1 - rho) * mm + rho * x.mean(axis=0), (1 - rho) * mv + rho * x.var(axis=0)),
+        # the unbiased batch variance (PyTorch stores that one)
+        lambda mm, mv, x, rho: (rho * mm + (1 - rho) * x.mean(axis=0), rho * mv + (1 - rho) * x.var(axis=0, ddof=1)),
+        lambda mm, mv, x, rho: (x.mean(axis=0), x.var(axis=0)),  # replaces the moving statistics by the batch's
+    ],
+    "10.batch_norm_inference": [
+        # the batch's own statistics (training mode) instead of the moving ones
+        lambda x, g, b, mm, mv, e: exercises.get("10.batch_norm_train").reference(x, g, b, e),
+        lambda x, g, b, mm, mv, e: g * (x - mm) / np.sqrt(mv) + b,  # forgets epsilon
+        lambda x, g, b, mm, mv, e: (x - mm) / np.sqrt(mv + e) + b,  # forgets gamma
+        lambda x, g, b, mm, mv, e: g * (x - mm) / np.sqrt(mv + e),  # forgets beta
+    ],
+    "11.conv_multiplications": [
+        lambda side, c, f, k: side * side * f * k * k,  # forgets the input channels
+        lambda side, c, f, k: side * side * f * k * c,  # kernel not squared
+        lambda side, c, f, k: (side - k + 1) ** 2 * f * k * k * c,  # 'valid' output size instead of 'same'
+        lambda side, c, f, k: (k * k * c + 1) * f,  # counts the parameters, not the multiplications
+    ],
+    "11.residual_forward": [
+        lambda x, conv1, conv2: x + conv2(np.maximum(conv1(x), 0)),  # forgets the ReLU after the addition
+        lambda x, conv1, conv2: np.maximum(x + np.maximum(conv2(np.maximum(conv1(x), 0)), 0), 0),  # ReLU before add
+        lambda x, conv1, conv2: np.maximum(x + conv2(conv1(x)), 0),  # no ReLU between the two convolutions
+        lambda x, conv1, conv2: np.maximum(conv2(np.maximum(conv1(x), 0)), 0),  # no shortcut: a plain block
+    ],
+    "09.l2_penalty": [
+        lambda weights, lam: sum(np.sum(w**2) for w in weights if w.ndim > 1),  # forgets the lambda factor
+        lambda weights, lam: lam * sum(np.sum(w**2) for w in weights),  # penalizes the biases too
+        lambda weights, lam: lam / 2 * sum(np.sum(w**2) for w in weights if w.ndim > 1),  # the textbook's 1/2
+        lambda weights, lam: lam * sum(np.sum(np.abs(w)) for w in weights if w.ndim > 1),  # L1: |w|, not w**2
+        lambda weights, lam: lam * sum(np.linalg.norm(w) for w in weights if w.ndim > 1),  # norms, not squared
+    ],
+    "09.dropout": [
+        # forgets the 1/(1 - rate) scale: the mean shrinks
+        lambda h, rate, rng, training=True: h * (rng.random(h.shape) >= rate) if training else h,
+        # keeps each entry with probability rate instead of 1 - rate
+        lambda h, rate, rng, training=True: h * (rng.random(h.shape) < rate) / (1 - rate) if training else h,
+        # scales at inference too (as the original, non-inverted dropout would, the other way round)
+        lambda h, rate, rng, training=True: exercises.get("09.dropout").reference(h, rate, rng) if training
+        else h * (1 - rate),
+        # draws with np.random instead of the generator it is given: not reproducible
+        lambda h, rate, rng, training=True: h * (np.random.random(h.shape) >= rate) / (1 - rate) if training else h,
+        # one draw per row: whole examples dropped, not single units
+        lambda h, rate, rng, training=True: h * (rng.random(h.shape[:-1] + (1,)) >= rate) / (1 - rate)
+        if training else h,
+    ],
 }
 
 

@@ -1,0 +1,99 @@
+"""Exercises of notebook 09 (regularization)."""
+
+import numpy as np
+
+from . import Exercise
+
+
+def _l2_penalty(weights, lam):
+    return lam * sum(float(np.sum(np.square(w))) for w in weights if np.ndim(w) > 1)
+
+
+def _l2_cases(rng):
+    def model_weights(shapes):
+        # kernels (2-D or 4-D) each followed by its bias (1-D), as in model.get_weights(); biases not zero
+        weights = []
+        for shape in shapes:
+            weights += [rng.normal(0, 0.3, size=shape), rng.normal(0, 0.5, size=shape[-1])]
+        return weights
+
+    cases = [((model_weights([(3, 3, 1, 16), (3, 3, 16, 32), (512, 128), (128, 10)]), 0.01), {}),
+             ((model_weights([(4, 3)]), 1.0), {}), ((model_weights([(5, 5, 3, 8), (200, 10)]), 0.5), {}),
+             (([rng.normal(size=(6, 4))], 0.1), {}), ((model_weights([(10, 10)]), 0.0), {})]
+    for _ in range(3):
+        n = int(rng.integers(2, 60))
+        cases.append(((model_weights([(n, int(rng.integers(1, 30)))]), float(rng.uniform(1e-4, 1))), {}))
+    return cases
+
+
+def _dropout(h, rate, rng, training=True):
+    if not training:
+        return h
+    keep = rng.random(h.shape) >= rate  # True with probability 1 - rate
+    return np.where(keep, h / (1 - rate), 0.0)
+
+
+def _dropout_cases(rng):
+    return [((rng.normal(size=shape), rate, np.random.default_rng(k)), {"training": training})
+            for k, (shape, rate, training) in enumerate([((4, 10), 0.5, True), ((3, 5, 6), 0.2, True),
+                                                         ((2, 8), 0.5, False), ((1, 1), 0.0, True)])]
+
+
+def _same_shape(got, expected):
+    if np.shape(got) != np.shape(expected):
+        return f"the result has shape {np.shape(got)}, expected {np.shape(expected)}"
+    return None  # the random mask differs from the reference's: the statistics are checked in _dropout_statistics
+
+
+def _dropout_statistics(fn):
+    """None if fn behaves as inverted dropout on a large input, else what is wrong (never the reference)."""
+    h = np.random.default_rng(2024).normal(1.0, 1.0, size=(200, 500))  # 100,000 values with mean about 1
+    try:
+        for rate in (0.0, 0.2, 0.5, 0.9):
+            out = np.asarray(fn(h.copy(), rate, np.random.default_rng(7), training=True), dtype=float)
+            if out.shape != h.shape:
+                return f"training mode, rate {rate}: the result has shape {out.shape}, expected {h.shape}"
+            kept = out != 0
+            if not np.allclose(out[kept], h[kept] / (1 - rate), rtol=1e-6, atol=1e-9):
+                scale = np.median(out[kept] / h[kept])
+                return (f"training mode, rate {rate}: the values kept are multiplied by {scale:.4g}, "
+                        f"not by 1 / (1 - rate) = {1 / (1 - rate):.4g}")
+            dropped = 1 - kept.mean()
+            if abs(dropped - rate) > 0.01:
+                return f"training mode, rate {rate}: {dropped:.1%} of the values are zero, expected about {rate:.0%}"
+            per_row, per_column = 1 - kept.mean(axis=1), 1 - kept.mean(axis=0)
+            if max(np.abs(per_row - rate).mean(), np.abs(per_column - rate).mean()) > 0.06:
+                return (f"training mode, rate {rate}: the zeros come in whole rows or columns; each value needs its "
+                        "own draw")
+            if abs(out.mean() - h.mean()) > 0.1:
+                return f"training mode, rate {rate}: the mean moved from {h.mean():.3f} to {out.mean():.3f}"
+            again = np.asarray(fn(h.copy(), rate, np.random.default_rng(7), training=True), dtype=float)
+            if not np.array_equal(again, out):
+                return "two calls with generators of the same seed gave different masks: draw with `rng`, not np.random"
+            inference = np.asarray(fn(h.copy(), rate, np.random.default_rng(7), training=False), dtype=float)
+            if not np.array_equal(inference, h):
+                return f"inference mode (training=False), rate {rate}: the output should be the input, unchanged"
+    except Exception as exc:  # the student's code failed on the large input
+        return f"it raised {type(exc).__name__}: {exc} (arguments: an array of shape {h.shape}, a rate, a generator)"
+    return None
+
+
+EXERCISES = {
+    "09.l2_penalty": Exercise(
+        title="the L2 penalty of a model",
+        reference=_l2_penalty,
+        cases=_l2_cases,
+        hint="add up the squares of every entry of every kernel and multiply the total by lam (Keras' form: no 1/2, "
+        "no 1/m); the biases are the 1-D arrays of the list and are not penalized",
+    ),
+    "09.dropout": Exercise(
+        title="inverted dropout",
+        reference=_dropout,
+        cases=_dropout_cases,
+        compare=_same_shape,
+        extra=[_dropout_statistics],
+        hint="in training mode draw one random number per entry of h from rng (not from np.random), keep the entry "
+        "with probability 1 - rate, set the others to 0 and divide the kept ones by 1 - rate; in inference mode "
+        "return h unchanged",
+    ),
+}

@@ -3,9 +3,11 @@ stub, and catches the typical mistakes; the student edition holds no solution an
 
 import re
 
+import keras
 import nbformat
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from course_utils import exercises, nbtools
 from course_utils.render import discover
@@ -52,6 +54,35 @@ def _centered_difference_moving_theta(f, theta, eps):
         theta[i] -= 2 * eps
         g[i] = (plus - f(theta)) / (2 * eps)
     return g
+
+
+def _ascent_variant(loss_fn, image, step_size, normalize, sign=1.0):
+    # 12 mistakes: the ascent step with another normalization of the gradient, or the wrong sign
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        loss = loss_fn(image)
+    grads = tape.gradient(loss, image)
+    return image + sign * step_size * normalize(grads), loss
+
+
+def _receptive_field_jump_first(layers):
+    # 12 mistake: multiplies the spacing by the stride before widening the window with it
+    side, jump = 1, 1
+    for kernel, stride in layers:
+        jump *= stride
+        side += (kernel - 1) * jump
+    return side
+
+
+def _unfreeze_variant(base, top_layers, make_base_trainable=True, freeze_bn=True, freeze_others=True):
+    # 13 mistakes: leaves the base frozen, trains the BatchNormalization layers too, or never freezes the others
+    if make_base_trainable:
+        base.trainable = True
+    for layer in base.layers:
+        if layer.name in top_layers:
+            layer.trainable = not (freeze_bn and isinstance(layer, keras.layers.BatchNormalization))
+        elif freeze_others:
+            layer.trainable = False
 
 
 # Typical mistakes, at least one per exercise: the check must not call them correct.
@@ -282,6 +313,31 @@ MISTAKES = {
         lambda h, rate, rng, training=True: h * (rng.random(h.shape[:-1] + (1,)) >= rate) / (1 - rate)
         if training else h,
     ],
+    "12.ascent_step": [
+        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / (tf.sqrt(tf.reduce_mean(g**2)) + 1e-8), -1.0),
+        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g),  # no normalization: the raw gradient
+        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / (tf.norm(g) + 1e-8)),  # L2 norm, not rms
+        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / tf.sqrt(tf.reduce_mean(g**2))),  # 0/0 if dead
+    ],
+    "12.receptive_field": [
+        lambda layers: 1 + sum(k - 1 for k, s in layers),  # forgets that strides spread the units apart
+        _receptive_field_jump_first,
+        lambda layers: sum(k for k, s in layers),  # adds the kernels
+    ],
+    "13.mbconv_params": [
+        lambda ci, co, k, expand=6: (ci * expand * ci + k * k * expand * ci + expand * ci * co, 0),  # no BN at all
+        # BatchNormalization's moving statistics counted as trainable
+        lambda ci, co, k, expand=6: (sum(exercises.get("13.mbconv_params").reference(ci, co, k, expand)), 0),
+        # a full k x k convolution instead of a depthwise one
+        lambda ci, co, k, expand=6: (exercises.get("13.mbconv_params").reference(ci, co, k, expand)[0]
+                                     + k * k * expand * ci * (expand * ci - 1),
+                                     exercises.get("13.mbconv_params").reference(ci, co, k, expand)[1]),
+    ],
+    "13.unfreeze": [
+        lambda base, top: _unfreeze_variant(base, top, make_base_trainable=False),
+        lambda base, top: _unfreeze_variant(base, top, freeze_bn=False),
+        lambda base, top: _unfreeze_variant(base, top, freeze_others=False),
+    ],
 }
 
 
@@ -315,7 +371,7 @@ def test_every_registered_exercise_is_in_a_notebook_and_has_typical_mistakes():
 def test_the_notebooks_solution_passes_and_the_stub_is_not_solved(name, exercise_id, solution, check_cell):
     assert exercise_id.startswith(name[:2] + "."), "exercise ids start with the notebook's number"
     assert solution.metadata.get("nbgrader", {}).get("solution") is True, "nbgrader metadata on the solution cell"
-    namespace = {"np": np}
+    namespace = {"np": np, "tf": tf, "keras": keras}
     exec(solution.source, namespace)  # the instructor's solution, as marked in the notebook
     function = re.search(r'check\.exercise\("[^"]+", (\w+)\)', check_cell.source).group(1)
     assert exercises.result(exercise_id, namespace[function]) == "correct"

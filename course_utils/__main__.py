@@ -67,6 +67,17 @@ def main(argv=None) -> int:
         except (render.UsageError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except render.Interrupted as stop:
+            counts = Counter(r.status for r in stop.results)
+            print(
+                f"interrupted: {counts['ok']} rendered, {counts['FAILED']} failed, {counts['interrupted']} interrupted, "
+                f"{counts['not run']} not started -> {args.out / 'index.html'}",
+                file=sys.stderr,
+            )
+            return 130
+        except KeyboardInterrupt:  # before any notebook started: nothing was written
+            print("interrupted before any notebook started", file=sys.stderr)
+            return 130
         failed = [r for r in results if r.status != "ok"]
         total = sum(r.seconds for r in results)
         print(

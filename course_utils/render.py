@@ -2,7 +2,13 @@
 
 Parameters are checked against each notebook's `parameters` cell before anything runs (papermill
 itself only warns about unknown names). Every file is written under a temporary name and renamed
-when complete, so an interrupted or failed render never leaves a file that looks finished.
+when complete, so an interrupted or failed render never leaves a file that looks finished; a page
+from an earlier render stays until the new one replaces it.
+
+Each notebook runs in a worker process of its own (course_utils._worker). A lock on the output folder
+keeps a second render out; Ctrl-C (or SIGTERM) stops the workers and their kernels within seconds,
+removes the temporary files and writes an index that says what was interrupted. The index describes
+the whole folder: every page in it, with the render that made it.
 """
 
 from __future__ import annotations
@@ -10,9 +16,12 @@ from __future__ import annotations
 import html
 import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -41,6 +50,19 @@ class Result:
     part: str = ""  # the learning path, from the notebook's "course" metadata (course_utils.path)
     introduces: list = field(default_factory=list)
     requires: list = field(default_factory=list)
+    rendered_at: str = ""  # when the page was made (the index keeps pages of earlier renders)
+    note: str = ""
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM stopped a render; `results` says what ran, what was interrupted, what never started."""
+
+    def __init__(self, results: list[Result]):
+        super().__init__("interrupted")
+        self.results = results
+
+
+LOCK_NAME = ".render.lock"
 
 
 def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -119,22 +141,44 @@ def _atomic_text(path: Path, text: str) -> None:
         raise
 
 
-def _failure(exc: Exception) -> str:
-    """One line naming the failing cell (index in the executed notebook, its first line), from papermill's error."""
+def _failure(exc: Exception, executed=None, timeout: int | None = None) -> str:
+    """One line naming the failing cell (index in the executed notebook, its first line) and what happened.
+
+    papermill names the cell of an exception raised in the notebook. For a kernel that died (out of
+    memory, `os._exit`) or a cell over `--timeout`, the cell is the last one that started in the
+    executed notebook `executed`.
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
     cell = getattr(exc, "cell_index", None)
     count = getattr(exc, "exec_count", None)
+    source = getattr(exc, "source", "") or ""
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    if isinstance(exc, DeadKernelError):
+        ename, evalue = "DeadKernelError", "the kernel died (out of memory, or the code ended the process)"
+    elif isinstance(exc, CellTimeoutError):
+        ename, evalue = "CellTimeoutError", f"the cell ran longer than --timeout {timeout} s"
+    if cell is None and executed is not None:
+        started = [i for i, c in enumerate(executed.cells) if c.metadata.get("papermill", {}).get("start_time")]
+        if started:
+            cell = started[-1]
+            count, source = executed.cells[cell].get("execution_count"), executed.cells[cell].source
     where = f"cell {cell}" if cell is not None else "before the first cell"
     if count is not None:
         where += f" (In [{count}])"
-    source = (getattr(exc, "source", "") or "").strip().splitlines()
-    if source:
-        where += f" starting {source[0][:60]!r}"
+    first = source.strip().splitlines()
+    if first:
+        where += f" starting {first[0][:60]!r}"
     return f"{where}: {ename}: {evalue}".splitlines()[0][:400]
 
 
 def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, timeout: int | None) -> Result:
-    """Execute one notebook with papermill (working directory: out_dir) and export it to HTML."""
+    """Execute one notebook with papermill (working directory: out_dir) and export it to HTML.
+
+    The page of an earlier render stays until this one is complete; then the new notebook and page
+    replace it (as `<stem>.html`, or `<stem>.FAILED.html` when a cell failed) and the other variant
+    is removed, so the folder never holds an old page that passes for this render's.
+    """
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
@@ -148,11 +192,9 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
     result.title = heading.split("·", 1)[-1].strip() if heading.startswith("# ") else stem
     info = course_info(source)
     result.part, result.introduces, result.requires = info["part"], info["introduces"], info["requires"]
-    finals = [out_dir / f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
-    if notebook.resolve() in {f.resolve() for f in finals}:  # check_out_dir refuses this; never delete an input
+    finals = {suffix: out_dir / f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")}
+    if notebook.resolve() in {f.resolve() for f in finals.values()}:  # check_out_dir refuses it; never touch an input
         raise UsageError(f"refusing to render {notebook} onto itself")
-    for old in finals:  # an earlier render's files must not pass for this render's
-        old.unlink(missing_ok=True)
     tmp_nb = out_dir / f".{stem}.running.ipynb"
     start = time.perf_counter()
     try:
@@ -166,77 +208,177 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
             execution_timeout=timeout,
         )
         result.status = "ok"
-    except Exception as exc:  # papermill raises PapermillExecutionError; a kernel death raises others
-        result.status, result.error = "FAILED", _failure(exc)
+    except Exception as exc:  # papermill raises PapermillExecutionError; a kernel death or a timeout others
+        executed = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
+        result.status, result.error = "FAILED", _failure(exc, executed, timeout)
     result.seconds = round(time.perf_counter() - start, 1)
-    suffix = "" if result.status == "ok" else ".FAILED"
+    result.rendered_at = time.strftime("%Y-%m-%d %H:%M:%S")
+    suffix, other = ("", ".FAILED") if result.status == "ok" else (".FAILED", "")
     if tmp_nb.exists():
         nb = nbformat.read(tmp_nb, as_version=4)
         body, _ = HTMLExporter().from_notebook_node(nb)
-        _atomic_text(out_dir / f"{stem}{suffix}.html", body)
-        os.replace(tmp_nb, out_dir / f"{stem}{suffix}.ipynb")
+        _atomic_text(finals[f"{suffix}.html"], body)
+        os.replace(tmp_nb, finals[f"{suffix}.ipynb"])
         result.html = f"{stem}{suffix}.html"
+    for old in (finals[f"{other}.html"], finals[f"{other}.ipynb"]):
+        old.unlink(missing_ok=True)
+    if result.html is None:  # nothing new to show: an earlier page would pass for this render's
+        finals[f"{suffix}.html"].unlink(missing_ok=True)
     return result
 
 
-def write_index(results: list[Result], out_dir: Path, title: str = "Convolutional networks with Keras") -> Path:
+def _read_manifest(out_dir: Path) -> list[dict]:
+    try:
+        entries = json.loads((out_dir / "index.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and "notebook" in e] if isinstance(entries, list) else []
+
+
+def folder_entries(results: list[Result], out_dir: Path) -> list[dict]:
+    """What the output folder holds, one entry per notebook: this render's results, the pages of earlier
+    renders that are still there (with when they were made), and pages no recorded render made."""
+    entries = {}
+    for e in _read_manifest(out_dir):  # earlier renders: keep what is still on disk
+        if e.get("html") and (out_dir / e["html"]).is_file() and e.get("status") != "unknown":
+            entries[e["notebook"]] = {**asdict(Result(e["notebook"])), **e, "note": ""}
+    for r in results:
+        earlier = entries.get(r.notebook)
+        if r.status in ("interrupted", "not run") and earlier:
+            why = "was interrupted" if r.status == "interrupted" else "stopped before it reached this notebook"
+            note = f"the last render {why}; this page is from {earlier['rendered_at']}"
+            entries[r.notebook] = {**earlier, "note": note}
+        else:
+            entries[r.notebook] = asdict(r)
+    listed = {e["html"] for e in entries.values() if e.get("html")}
+    for page in sorted(out_dir.glob("*.html")):
+        if page.name != "index.html" and page.name not in listed:
+            name = page.name.removesuffix(".html").removesuffix(".FAILED") + ".ipynb"
+            made = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(page.stat().st_mtime))
+            entries.setdefault(name, asdict(Result(name, status="unknown", html=page.name, rendered_at=made)))
+            entries[name]["note"] = entries[name]["note"] or "not made by a render recorded in this folder's index"
+    return [entries[name] for name in sorted(entries)]
+
+
+def write_index(
+    results: list[Result], out_dir: Path, title: str = "Convolutional networks with Keras", state: str = "finished"
+) -> Path:
+    """Write index.html and index.json (atomically) for the whole folder; `state` describes this render."""
+    entries = folder_entries(results, out_dir)
     ran = sum(r.status == "ok" for r in results)
     rows, part = [], None
-    for r in results:
-        if r.part and r.part != part:  # the learning path: one heading row per part, in course order
-            part = r.part
+    for e in entries:
+        if e.get("part") and e["part"] != part:  # the learning path: one heading row per part, in course order
+            part = e["part"]
             rows.append(f'<tr class="part"><th colspan="5">{html.escape(part)}</th></tr>')
-        name = f"{r.notebook[:2]} · {r.title}" if r.title else r.notebook
-        link = f'<a href="{html.escape(r.html)}">{html.escape(name)}</a>' if r.html else html.escape(name)
-        params = ", ".join(f"{k}={v!r}" for k, v in r.parameters.items()) or "defaults"
-        status = r.status if r.error is None else f"{r.status}: {r.error}"
-        cls = "ok" if r.status == "ok" else "bad"
-        student = out_dir / "student" / r.notebook
+        name = f"{e['notebook'][:2]} · {e['title']}" if e.get("title") else e["notebook"]
+        link = f'<a href="{html.escape(e["html"])}">{html.escape(name)}</a>' if e.get("html") else html.escape(name)
+        params = ", ".join(f"{k}={v!r}" for k, v in e.get("parameters", {}).items()) or "defaults"
+        status = e["status"] if not e.get("error") else f"{e['status']}: {e['error']}"
+        if e.get("note"):
+            status += f" ({e['note']})"
+        cls = "ok" if e["status"] == "ok" else "bad"
+        student = out_dir / "student" / e["notebook"]
         if student.exists():  # the student edition, for download (render --edition student)
-            link += f' · <a href="student/{html.escape(r.notebook)}" download>student notebook</a>'
-        teaches = html.escape(", ".join(r.introduces))
-        needs = html.escape(", ".join(r.requires) or "nothing")
+            link += f' · <a href="student/{html.escape(e["notebook"])}" download>student notebook</a>'
+        teaches = html.escape(", ".join(e.get("introduces", [])))
+        needs = html.escape(", ".join(e.get("requires", [])) or "nothing")
+        path = f"teaches {teaches}<br>needs {needs}" if teaches else ""
+        when = f"{e.get('seconds', 0):.1f} s<br><small>{html.escape(e.get('rendered_at', ''))}</small>"
         rows.append(
-            f'<tr><td>{link}</td><td class="path">teaches {teaches}<br>needs {needs}</td>'
-            f'<td class="{cls}">{html.escape(status)}</td><td>{r.seconds:.1f} s</td><td>{html.escape(params)}</td></tr>'
+            f'<tr><td>{link}</td><td class="path">{path}</td>'
+            f'<td class="{cls}">{html.escape(status)}</td><td>{when}</td><td>{html.escape(params)}</td></tr>'
         )
+    summary = f"Last render {time.strftime('%Y-%m-%d %H:%M')}: {ran} of {len(results)} notebooks ran"
+    summary += "." if state == "finished" else f"; it was {state}."
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
 .ok{{color:#17663a}}.bad{{color:#b00020}}.path{{font-size:.85em;color:#444}}
 tr.part th{{padding-top:1.2em;border-bottom:1px solid #999}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>Rendered {time.strftime("%Y-%m-%d %H:%M")}; {ran} of {len(results)} notebooks ran.</p>
+<p>{html.escape(summary)} This folder holds {sum(bool(e.get("html")) for e in entries)} pages.</p>
 <table><tr><th>Notebook</th><th>Learning path</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>
 {chr(10).join(rows)}
 </table></body></html>
 """
     _atomic_text(out_dir / "index.html", page)
-    _atomic_text(out_dir / "index.json", json.dumps([asdict(r) for r in results], indent=1))
+    _atomic_text(out_dir / "index.json", json.dumps(entries, indent=1))
     return out_dir / "index.html"
+
+
+class _FolderLock:
+    """An exclusive lock on the output folder (flock on <out>/.render.lock), taken without waiting."""
+
+    def __init__(self, out_dir: Path):
+        self.path = out_dir / LOCK_NAME
+        self.file = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.file = open(self.path, "a+")  # noqa: SIM115 - held for the whole render
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.seek(0)
+            holder = self.file.read().strip() or "unknown"
+            self.file.close()
+            raise UsageError(
+                f"another render is writing to {self.path.parent} (process {holder}); "
+                "wait for it to finish or choose another --out"
+            ) from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(str(os.getpid()))
+        self.file.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
+        self.file.close()  # closing releases the lock
+
+
+def _remove_temporaries(out_dir: Path) -> None:
+    """Temporary files of an earlier render that was killed (we hold the lock, so none is in use)."""
+    for pattern in (".*.running.ipynb", ".*.tmp"):
+        for path in out_dir.glob(pattern):
+            path.unlink(missing_ok=True)
 
 
 def render(
     notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: int | None = None, edition: str = "instructor"
 ) -> list[Result]:
-    """Render notebooks (all of notebooks/ when empty); ParameterError before running if a -p is wrong.
+    """Render notebooks (all of notebooks/ when empty); UsageError before running if an input is wrong,
+    Interrupted (after writing the index) if Ctrl-C or SIGTERM stops the render.
 
     edition "student": the notebooks are first turned into their student copies (solutions replaced by
     stubs, outputs cleared: nbtools.student_edition); those copies are saved in <out>/student/ for
     download, and they are what runs, so the pages show what a student sees before solving anything.
     """
-    from tqdm.auto import tqdm
-
     notebooks = [Path(n).resolve() for n in notebooks] or discover()
     missing = [str(n) for n in notebooks if not n.is_file()]
     if missing:
         raise FileNotFoundError(f"no such notebook: {', '.join(missing)}")
+    notebooks = list(dict.fromkeys(notebooks))  # the same file given twice renders once
+    stems = [n.stem for n in notebooks]
+    clash = sorted({s for s in stems if stems.count(s) > 1})
+    if clash:
+        raise UsageError(f"two notebooks named {clash[0]}.ipynb would write the same pages; render them separately")
     if edition not in ("instructor", "student"):
         raise UsageError(f"--edition must be instructor or student, got {edition!r}")
     planned = plan(notebooks, overrides)
     out_dir = check_out_dir(notebooks, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if edition == "student":
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.TemporaryFile(dir=out_dir)
+        probe.close()
+    except OSError as exc:
+        raise UsageError(f"cannot write to --out {out_dir}: {exc.strerror or exc}") from None
+    with _FolderLock(out_dir):
+        _remove_temporaries(out_dir)
+        if edition == "instructor":
+            return _run_all(notebooks, planned, overrides, out_dir, jobs, timeout)
         with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
             copies = []
             (out_dir / "student").mkdir(exist_ok=True)
@@ -246,22 +388,78 @@ def render(
                 nbtools.write_atomic(student, Path(tmp) / nb.name)
                 copies.append(Path(tmp) / nb.name)
             planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
-            return _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout, tqdm)
-    return _run_all(notebooks, planned, overrides, out_dir, jobs, timeout, tqdm)
+            return _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
 
 
-def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout, tqdm) -> list[Result]:
-    results = {}
-    with (
-        ProcessPoolExecutor(max_workers=max(1, jobs)) as pool,
-        tqdm(total=len(notebooks), desc="render", unit="notebook") as bar,
-    ):
-        futures = {pool.submit(render_one, nb, planned[nb], out_dir, overrides, timeout): nb for nb in notebooks}
-        for future in as_completed(futures):
-            r = future.result()
-            results[futures[future]] = r
-            bar.write(f"{r.status:>6}  {r.seconds:6.1f} s  {r.notebook}" + (f"  {r.error}" if r.error else ""))
-            bar.update()
+def _start_worker(notebook: Path, params: dict, overrides: dict, out_dir: Path, timeout, jobs_dir: Path):
+    job = {
+        "notebook": str(notebook),
+        "params": params,
+        "overrides": overrides,
+        "out_dir": str(out_dir),
+        "timeout": timeout,
+        "parent": os.getpid(),
+        "result": str(jobs_dir / f"{notebook.stem}.result.json"),
+    }
+    job_file = jobs_dir / f"{notebook.stem}.job.json"
+    job_file.write_text(json.dumps(job))
+    # A session of its own: a Ctrl-C in the terminal reaches only this process, which stops the workers.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course_utils._worker", str(job_file)],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return proc, Path(job["result"])
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _finished(nb: Path, proc, result_file: Path) -> Result:
+    if result_file.is_file():
+        return Result(**json.loads(result_file.read_text()))
+    return Result(nb.name, status="FAILED", error=f"the worker stopped with exit code {proc.returncode}")
+
+
+def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Result]:
+    """Run the notebooks, at most `jobs` at once, each in a worker; the index is rewritten after each one."""
+    from tqdm.auto import tqdm
+
+    from ._worker import stop_process_tree
+
+    results = {nb: Result(nb.name) for nb in notebooks}
+    queue, running = list(notebooks), {}
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops a render like Ctrl-C
+    jobs_dir = Path(tempfile.mkdtemp(prefix="render-jobs-"))
+    bar = tqdm(total=len(notebooks), desc="render", unit="notebook")
+    try:
+        while queue or running:
+            while queue and len(running) < max(1, jobs):
+                nb = queue.pop(0)
+                running[nb] = _start_worker(nb, planned[nb], overrides, out_dir, timeout, jobs_dir)
+            for nb in [nb for nb, (proc, _) in running.items() if proc.poll() is not None]:
+                r = results[nb] = _finished(nb, *running.pop(nb))
+                bar.write(f"{r.status:>6}  {r.seconds:6.1f} s  {r.notebook}" + (f"  {r.error}" if r.error else ""))
+                bar.update()
+                done = [results[n] for n in notebooks if n not in queue and n not in running]
+                write_index(done, out_dir, state="still running")
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        bar.write(f"interrupted: stopping {len(running)} running notebook(s); {len(queue)} not started")
+        for proc, _ in running.values():
+            stop_process_tree(proc.pid)
+        for nb in running:
+            results[nb].status = "interrupted"
+        for nb in queue:
+            results[nb].status = "not run"
+        _remove_temporaries(out_dir)
+        write_index([results[nb] for nb in notebooks], out_dir, state="interrupted")
+        raise Interrupted([results[nb] for nb in notebooks]) from None
+    finally:
+        bar.close()
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(jobs_dir, ignore_errors=True)
     ordered = [results[nb] for nb in notebooks]
     write_index(ordered, out_dir)
     return ordered

@@ -1,6 +1,7 @@
 """The instructor CLI: parameters checked before anything runs, failures named, outputs never half-written."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -182,3 +183,169 @@ def test_index_shows_the_learning_path_from_the_notebooks_metadata(tmp_path):
     assert index.count('<tr class="part">') == 2
     assert index.index("Part 1 · Basics") < index.index("01 · Title of first") < index.index("Part 2 · More")
     assert "teaches padding<br>needs sliding windows" in index
+
+
+# --- A render never loses or misreports work: lock, interruption, the index of the whole folder ---------------
+
+
+def _sleepers(folder, n=4, seconds=60):
+    folder.mkdir(exist_ok=True)
+    return [make_notebook(folder / f"0{i}_sleep.ipynb", f"import time\ntime.sleep({seconds})") for i in range(1, n + 1)]
+
+
+def _start_render(args, cwd):
+    import subprocess
+    import sys
+
+    # A session of its own, like a terminal's foreground job: os.killpg reaches what a Ctrl-C would reach.
+    return subprocess.Popen(
+        [sys.executable, "-m", "course_utils", "render", *map(str, args)],
+        cwd=cwd,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(condition, seconds=90):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _descendants(pid):
+    import psutil
+
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _running_kernels(out):
+    return len(list(out.glob(".*.running.ipynb")))
+
+
+def test_ctrl_c_stops_within_seconds_leaves_no_process_or_temp_file_and_the_index_says_so(tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    nbs = _sleepers(tmp_path / "nbs")
+    out = tmp_path / "out"
+    proc = _start_render([*nbs, "--out", out, "--jobs", "2"], tmp_path)
+    assert _wait_for(lambda: _running_kernels(out) == 2 and len(_descendants(proc.pid)) >= 4), proc.communicate()
+    family = _descendants(proc.pid)  # two workers and their kernels
+    start = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - start < 10
+    assert proc.returncode == 130
+    assert "2 interrupted, 2 not started" in err
+    gone, alive = psutil.wait_procs(family, timeout=5)
+    assert alive == []
+    assert not list(out.glob(".*"))  # no temporary file, no lock file
+    entries = json.loads((out / "index.json").read_text())
+    assert [e["status"] for e in entries] == ["interrupted", "interrupted", "not run", "not run"]
+    assert "it was interrupted" in (out / "index.html").read_text()
+
+
+def test_kill_9_of_the_render_leaves_no_worker_or_kernel_running(tmp_path):
+    import signal
+
+    import psutil
+
+    nbs = _sleepers(tmp_path / "nbs", n=2)
+    out = tmp_path / "out"
+    proc = _start_render([*nbs, "--out", out, "--jobs", "2"], tmp_path)
+    assert _wait_for(lambda: _running_kernels(out) == 2 and len(_descendants(proc.pid)) >= 4), proc.communicate()
+    family = _descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    gone, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == []
+
+
+def test_a_second_render_into_a_busy_folder_fails_at_once(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    out = tmp_path / "out"
+    out.mkdir()
+    with render._FolderLock(out):
+        assert main(["render", str(good), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another render is writing to" in err and "choose another --out" in err
+    assert not (out / "01_good.html").exists()
+    assert main(["render", str(good), "--out", str(out)]) == 0  # the lock is gone with its holder
+
+
+def test_the_index_describes_every_page_in_the_folder(notebooks, tmp_path):
+    good, bad = notebooks
+    out = tmp_path / "out"
+    assert main(["render", str(bad), "--out", str(out)]) == 1
+    assert main(["render", str(good), "--out", str(out)]) == 0  # one notebook into a folder that holds another
+    entries = {e["notebook"]: e for e in json.loads((out / "index.json").read_text())}
+    assert set(entries) == {"01_good.ipynb", "02_bad.ipynb"}
+    assert entries["02_bad.ipynb"]["html"] == "02_bad.FAILED.html" and entries["02_bad.ipynb"]["rendered_at"]
+    (out / "02_bad.FAILED.html").unlink()  # a page that is gone is not listed
+    (out / "99_stray.html").write_text("made by hand")  # a page no render made is listed as such
+    assert main(["render", str(good), "--out", str(out)]) == 0
+    entries = {e["notebook"]: e for e in json.loads((out / "index.json").read_text())}
+    assert set(entries) == {"01_good.ipynb", "99_stray.ipynb"}
+    stray = entries["99_stray.ipynb"]
+    assert stray["status"] == "unknown" and "not made by a render" in stray["note"]
+    index = (out / "index.html").read_text()
+    assert 'href="99_stray.html"' in index and "02_bad" not in index
+
+
+def test_the_same_notebook_twice_renders_once_and_two_with_one_name_are_refused(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    out = tmp_path / "out"
+    assert main(["render", str(good), str(good), "--out", str(out), "--jobs", "2"]) == 0
+    assert len(json.loads((out / "index.json").read_text())) == 1
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    twin = make_notebook(other / good.name, "pass")
+    assert main(["render", str(good), str(twin), "--out", str(tmp_path / "o2")]) == 2
+    assert "two notebooks named 01_good.ipynb" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("{}", "is not a Jupyter notebook"), ("not json", "is not a Jupyter notebook"), (None, "syntax")],
+)
+def test_broken_input_notebooks_are_one_line_errors_with_exit_2(tmp_path, capsys, content, expected):
+    path = tmp_path / "01_broken.ipynb"
+    if content is None:
+        make_notebook(path, "pass", params="epochs = (2")
+    else:
+        path.write_text(content)
+    assert main(["render", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected.lower() in err.lower() and "Traceback" not in err
+
+
+def test_an_out_that_cannot_be_written_is_a_one_line_error(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    (tmp_path / "a_file").write_text("x")
+    assert main(["render", str(good), "--out", str(tmp_path / "a_file" / "site")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write to --out" in err
+
+
+@pytest.mark.parametrize(
+    ("body", "timeout", "expected"),
+    [
+        ("import os\nos._exit(1)", None, "DeadKernelError: the kernel died"),
+        ("import time\ntime.sleep(30)", 2, "CellTimeoutError: the cell ran longer than --timeout 2 s"),
+    ],
+)
+def test_a_dead_kernel_or_a_timeout_names_the_cell(tmp_path, capsys, body, timeout, expected):
+    path = make_notebook(tmp_path / "01_x.ipynb", body)
+    args = ["render", str(path), "--out", str(tmp_path / "out")] + (["--timeout", str(timeout)] if timeout else [])
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "FAILED 01_x.ipynb: cell 2 (In [2]) starting 'import " in err and expected in err

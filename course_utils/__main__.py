@@ -70,8 +70,8 @@ def main(argv=None) -> int:
         except render.Interrupted as stop:
             counts = Counter(r.status for r in stop.results)
             print(
-                f"interrupted: {counts['ok']} rendered, {counts['FAILED']} failed, {counts['interrupted']} interrupted, "
-                f"{counts['not run']} not started -> {args.out / 'index.html'}",
+                f"interrupted: {counts['ok']} rendered, {counts['FAILED']} failed, "
+                f"{counts['interrupted']} interrupted, {counts['not run']} not started -> {args.out / 'index.html'}",
                 file=sys.stderr,
             )
             return 130

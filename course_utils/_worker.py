@@ -65,9 +65,11 @@ def _watch_parent(parent: int, temporary: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from .progress import RENDER_ENV
     from .render import Result, _atomic_text, render_one
 
     job = json.loads(Path(argv[0]).read_text())
+    os.environ[RENDER_ENV] = "1"  # inherited by the kernel: progress bars end as one line of text (progress.py)
     notebook, out_dir = Path(job["notebook"]), Path(job["out_dir"])
     temporary = out_dir / f".{notebook.stem}.running.ipynb"
     signal.signal(signal.SIGTERM, lambda *_: _kill_children_and_exit(temporary, 143))

@@ -228,7 +228,8 @@ class FilterVisualizer:
         `step_size` is the root-mean-square change of a pixel per step, in grey levels.
         """
         import tensorflow as tf
-        from tqdm.auto import tqdm  # a widget in Jupyter, text elsewhere
+
+        from .progress import progress as show_progress
 
         filters = np.asarray(filter_indices, dtype=np.int32).reshape(-1)
         bad = filters[(filters < 0) | (filters >= self.n_filters)]
@@ -244,7 +245,7 @@ class FilterVisualizer:
         start = start_image(self.image_size, seed)
         images, histories, rms0 = [], [], []
         batches = range(0, len(filters), batch_size)
-        for lo in tqdm(batches, desc=self.layer_name, unit="batch", disable=not progress):
+        for lo in show_progress(batches, desc=self.layer_name, unit="batch", disable=not progress):
             chunk = filters[lo : lo + batch_size]
             out = self._ascend(
                 tf.constant(np.repeat(start[None], len(chunk), axis=0)),

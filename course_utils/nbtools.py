@@ -7,6 +7,7 @@ Committed notebooks keep no outputs and no execution counts, except in check cel
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -53,13 +54,18 @@ def is_clean(nb) -> bool:
 
 
 def write_atomic(nb, path: Path) -> None:
-    """Write a notebook to a temporary file beside `path`, then rename: never a half-written file."""
-    path = Path(path)
+    """Write a notebook to a temporary file beside `path`, then rename: never a half-written file.
+
+    A symbolic link stays a link (the file it points to is replaced) and an existing file keeps its
+    permissions; a new file gets 644.
+    """
+    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             nbformat.write(nb, f)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -349,3 +349,30 @@ def test_a_dead_kernel_or_a_timeout_names_the_cell(tmp_path, capsys, body, timeo
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "FAILED 01_x.ipynb: cell 2 (In [2]) starting 'import " in err and expected in err
+
+
+def test_strip_keeps_symbolic_links_and_permissions(tmp_path):
+    real = make_notebook(tmp_path / "01_real.ipynb", "print(1)")
+    nb = nbformat.read(real, as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    nbformat.write(nb, real)
+    real.chmod(0o664)
+    link = tmp_path / "01_link.ipynb"
+    link.symlink_to(real.name)
+    assert main(["strip", str(link)]) == 0
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert (real.stat().st_mode & 0o777) == 0o664
+    assert nbformat.read(real, as_version=4).cells[2].outputs == []
+
+
+def test_progress_bars_end_as_one_line_of_text_in_a_rendered_page(tmp_path):
+    path = make_notebook(
+        tmp_path / "01_bar.ipynb",
+        "from course_utils.progress import progress\nfor _ in progress(range(3), desc='work', unit='step'):\n    pass",
+    )
+    out = tmp_path / "out"
+    assert main(["render", str(path), "--out", str(out)]) == 0
+    executed = nbformat.read(out / "01_bar.ipynb", as_version=4)
+    outputs = executed.cells[-1].outputs
+    assert [o.get("text", "").split(" in ")[0] for o in outputs] == ["work: 3 steps"]
+    assert "application/vnd.jupyter.widget-view+json" not in (out / "01_bar.html").read_text()

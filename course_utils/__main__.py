@@ -29,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
     r.add_argument(
+        "--repository-url",
+        default=None,
+        help="the course's repository (e.g. https://github.com/you/course): adds Colab and Binder buttons to the "
+        "book's pages (default: none)",
+    )
+    r.add_argument(
         "--edition",
         choices=("instructor", "student"),
         default="instructor",
@@ -63,7 +69,12 @@ def main(argv=None) -> int:
             print(f"error: {problems[0]}", file=sys.stderr)
             return 2
         try:
-            results = render.render(args.notebooks, overrides, args.out, args.jobs, args.timeout, args.edition)
+            results = render.render(
+                args.notebooks, overrides, args.out, args.jobs, args.timeout, args.edition, args.repository_url
+            )
+        except render.BookError as exc:
+            print(f"error: the notebooks ran but {exc}; the plain pages are in {args.out}", file=sys.stderr)
+            return 1
         except (render.UsageError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

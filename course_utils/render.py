@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -63,6 +64,9 @@ class Interrupted(Exception):
 
 
 LOCK_NAME = ".render.lock"
+STATUS_START, STATUS_END = "<!-- last-render -->", "<!-- /last-render -->"  # in the book's home page (site.py)
+TABLE_START, TABLE_END = "<!-- status-table -->", "<!-- /status-table -->"  # the status table, in either page
+BOOK_MARK = '"_static/'  # a page of the book loads its theme from _static/; the render's own status page does not
 
 
 def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -251,8 +255,8 @@ def folder_entries(results: list[Result], out_dir: Path) -> list[dict]:
         else:
             entries[r.notebook] = asdict(r)
     listed = {e["html"] for e in entries.values() if e.get("html")}
-    for page in sorted(out_dir.glob("*.html")):
-        if page.name != "index.html" and page.name not in listed:
+    for page in sorted(out_dir.glob("[0-9][0-9]_*.html")):  # a notebook's page (the book adds others)
+        if page.name not in listed:
             name = page.name.removesuffix(".html").removesuffix(".FAILED") + ".ipynb"
             made = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(page.stat().st_mtime))
             entries.setdefault(name, asdict(Result(name, status="unknown", html=page.name, rendered_at=made)))
@@ -291,20 +295,38 @@ def write_index(
         )
     summary = f"Last render {time.strftime('%Y-%m-%d %H:%M')}: {ran} of {len(results)} notebooks ran"
     summary += "." if state == "finished" else f"; it was {state}."
+    table = (
+        f"<p>{html.escape(summary)} This folder holds {sum(bool(e.get('html')) for e in entries)} pages.</p>\n"
+        "<table><tr><th>Notebook</th><th>Learning path</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>\n"
+        + "\n".join(rows)
+        + "\n</table>"
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
 .ok{{color:#17663a}}.bad{{color:#b00020}}.path{{font-size:.85em;color:#444}}
 tr.part th{{padding-top:1.2em;border-bottom:1px solid #999}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>{html.escape(summary)} This folder holds {sum(bool(e.get("html")) for e in entries)} pages.</p>
-<table><tr><th>Notebook</th><th>Learning path</th><th>Status</th><th>Run time</th><th>Parameters</th></tr>
-{chr(10).join(rows)}
-</table></body></html>
+{TABLE_START}{table}{TABLE_END}
+</body></html>
 """
-    _atomic_text(out_dir / "index.html", page)
     _atomic_text(out_dir / "index.json", json.dumps(entries, indent=1))
+    line = f"{html.escape(summary)} See the <a href=\"status.html\">status page</a>."
+    # Once the book exists, its status page and its home page are updated in place between their markers;
+    # before that (or if it could not be built), the status table is both pages.
+    for path, start, end, fragment in ((out_dir / "status.html", TABLE_START, TABLE_END, table),
+                                       (out_dir / "index.html", STATUS_START, STATUS_END, line)):  # fmt: skip
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if _is_book_page(text, start, end):
+            before, rest = text.split(start, 1)
+            _atomic_text(path, before + start + fragment + end + rest.split(end, 1)[1])
+        else:
+            _atomic_text(path, page)
     return out_dir / "index.html"
+
+
+def _is_book_page(text: str, start: str, end: str) -> bool:
+    return start in text and end in text and BOOK_MARK in text
 
 
 class _FolderLock:
@@ -347,7 +369,13 @@ def _remove_temporaries(out_dir: Path) -> None:
 
 
 def render(
-    notebooks, overrides: dict, out_dir: Path, jobs: int = 1, timeout: int | None = None, edition: str = "instructor"
+    notebooks,
+    overrides: dict,
+    out_dir: Path,
+    jobs: int = 1,
+    timeout: int | None = None,
+    edition: str = "instructor",
+    repository_url: str | None = None,
 ) -> list[Result]:
     """Render notebooks (all of notebooks/ when empty); UsageError before running if an input is wrong,
     Interrupted (after writing the index) if Ctrl-C or SIGTERM stops the render.
@@ -355,6 +383,9 @@ def render(
     edition "student": the notebooks are first turned into their student copies (solutions replaced by
     stubs, outputs cleared: nbtools.student_edition); those copies are saved in <out>/student/ for
     download, and they are what runs, so the pages show what a student sees before solving anything.
+
+    At the end the book (course_utils.site) is built from the executed notebooks in the folder;
+    `repository_url` adds Colab and Binder buttons to its pages. BookError if it cannot be built.
     """
     notebooks = [Path(n).resolve() for n in notebooks] or discover()
     missing = [str(n) for n in notebooks if not n.is_file()]
@@ -378,7 +409,9 @@ def render(
     with _FolderLock(out_dir):
         _remove_temporaries(out_dir)
         if edition == "instructor":
-            return _run_all(notebooks, planned, overrides, out_dir, jobs, timeout)
+            results = _run_all(notebooks, planned, overrides, out_dir, jobs, timeout)
+            _build_book(results, out_dir, repository_url)
+            return results
         with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
             copies = []
             (out_dir / "student").mkdir(exist_ok=True)
@@ -388,7 +421,24 @@ def render(
                 nbtools.write_atomic(student, Path(tmp) / nb.name)
                 copies.append(Path(tmp) / nb.name)
             planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
-            return _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
+            results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
+        _build_book(results, out_dir, repository_url)
+        return results
+
+
+class BookError(RuntimeError):
+    """The notebooks ran, but the book could not be built from them (the plain pages are still there)."""
+
+
+def _build_book(results: list[Result], out_dir: Path, repository_url: str | None) -> None:
+    from . import site
+
+    try:
+        site.build(out_dir, _read_manifest(out_dir), repository_url)
+    except RuntimeError as exc:
+        raise BookError(str(exc)) from None
+    finally:
+        write_index(results, out_dir)  # the home page's line about this render
 
 
 def _start_worker(notebook: Path, params: dict, overrides: dict, out_dir: Path, timeout, jobs_dir: Path):
@@ -404,11 +454,14 @@ def _start_worker(notebook: Path, params: dict, overrides: dict, out_dir: Path, 
     job_file = jobs_dir / f"{notebook.stem}.job.json"
     job_file.write_text(json.dumps(job))
     # A session of its own: a Ctrl-C in the terminal reaches only this process, which stops the workers.
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "course_utils._worker", str(job_file)],
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )
+    with open(jobs_dir / f"{notebook.stem}.log", "wb") as log:  # the kernel's own log lines stay out of the bar
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "course_utils._worker", str(job_file)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     return proc, Path(job["result"])
 
 
@@ -416,10 +469,26 @@ def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _expected_seconds(notebook: Path, out_dir: Path) -> float:
+    """How long a notebook took in this folder's last render, else the run time its first cell states."""
+    for e in _read_manifest(out_dir):
+        if e["notebook"] == notebook.name and e.get("status") == "ok":
+            return float(e.get("seconds", 0))
+    try:
+        first = nbtools.read(notebook).cells[0].source
+    except (ValueError, IndexError):
+        return 0.0
+    stated = re.search(r"about (\d+) ?(?:s\b|seconds)", first)
+    return float(stated.group(1)) if stated else 0.0
+
+
 def _finished(nb: Path, proc, result_file: Path) -> Result:
     if result_file.is_file():
         return Result(**json.loads(result_file.read_text()))
-    return Result(nb.name, status="FAILED", error=f"the worker stopped with exit code {proc.returncode}")
+    log = result_file.with_name(f"{nb.stem}.log")
+    last = (log.read_text(errors="replace").strip().splitlines() or [""])[-1] if log.is_file() else ""
+    why = f"the worker stopped with exit code {proc.returncode}" + (f": {last[:300]}" if last else "")
+    return Result(nb.name, status="FAILED", error=why)
 
 
 def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Result]:
@@ -429,7 +498,8 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
     from ._worker import stop_process_tree
 
     results = {nb: Result(nb.name) for nb in notebooks}
-    queue, running = list(notebooks), {}
+    # Longest first, so that with several jobs a long notebook does not run alone at the end.
+    queue, running = sorted(notebooks, key=lambda nb: -_expected_seconds(nb, out_dir)), {}
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops a render like Ctrl-C
     jobs_dir = Path(tempfile.mkdtemp(prefix="render-jobs-"))
     bar = tqdm(total=len(notebooks), desc="render", unit="notebook")

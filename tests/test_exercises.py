@@ -421,4 +421,4 @@ def test_render_student_edition_runs_to_the_end_and_offers_the_download(tmp_path
     assert "Traceback" not in printed
     download = nbformat.read(out / "student" / path.name, as_version=4)
     assert "BEGIN SOLUTION" not in "\n".join(c.source for c in download.cells)
-    assert f'href="student/{path.name}" download' in (out / "index.html").read_text()
+    assert f'href="student/{path.name}" download' in (out / "status.html").read_text()

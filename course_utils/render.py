@@ -409,6 +409,7 @@ def render(
     with _FolderLock(out_dir):
         _remove_temporaries(out_dir)
         if edition == "instructor":
+            _save_student_copies(notebooks, out_dir)
             results = _run_all(notebooks, planned, overrides, out_dir, jobs, timeout)
             _build_book(results, out_dir, repository_url)
             return results
@@ -424,6 +425,15 @@ def render(
             results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
         _build_book(results, out_dir, repository_url)
         return results
+
+
+def _save_student_copies(notebooks: list[Path], out_dir: Path) -> None:
+    """The student edition of every notebook with exercises, in <out>/student/, for download from its page."""
+    for nb in notebooks:
+        source = nbtools.read(nb)
+        if any("### BEGIN SOLUTION" in cell.source for cell in source.cells):
+            (out_dir / "student").mkdir(exist_ok=True)
+            nbtools.write_atomic(nbtools.student_edition(source), out_dir / "student" / nb.name)
 
 
 class BookError(RuntimeError):

@@ -411,3 +411,15 @@ def test_the_book_reads_offline_with_navigation_math_search_and_alt_text(tmp_pat
     assert 'href="02_second.html"' in first  # next page, and the sidebar
     assert "Part 1 · Basics" in pages["index.html"] and "Last render" in pages["index.html"]
     assert 'href="01_first.ipynb" download' in first
+
+
+def test_an_instructor_render_offers_the_student_edition_for_download(tmp_path):
+    path = make_notebook(
+        tmp_path / "01_ex.ipynb", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+    )
+    out = tmp_path / "out"
+    assert main(["render", str(path), "--out", str(out)]) == 0
+    student = nbformat.read(out / "student" / "01_ex.ipynb", as_version=4)
+    assert nbtools.STUDENT_STUB in student.cells[-1].source and "return 2 * x" not in student.cells[-1].source
+    assert "return 2 * x" in nbformat.read(out / "01_ex.ipynb", as_version=4).cells[-1].source  # the page: solved
+    assert 'href="student/01_ex.ipynb" download' in (out / "01_ex.html").read_text()

@@ -19,15 +19,18 @@ from dataclasses import asdict
 from pathlib import Path
 
 
-def stop_process_tree(pid: int, timeout: float = 3.0) -> None:
-    """Terminate a process and all its descendants (kernels included); kill what is left after `timeout`."""
+def stop_process_trees(pids: list[int], timeout: float = 3.0) -> None:
+    """Terminate processes and all their descendants (kernels included), all at once; kill what is left
+    after `timeout` seconds."""
     import psutil
 
-    try:
-        root = psutil.Process(pid)
-        tree = [*root.children(recursive=True), root]
-    except psutil.NoSuchProcess:
-        return
+    tree = []
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            tree += [*root.children(recursive=True), root]
+        except psutil.NoSuchProcess:
+            pass
     for proc in tree:
         try:
             proc.terminate()

@@ -505,7 +505,7 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
     """Run the notebooks, at most `jobs` at once, each in a worker; the index is rewritten after each one."""
     from tqdm.auto import tqdm
 
-    from ._worker import stop_process_tree
+    from ._worker import stop_process_trees
 
     results = {nb: Result(nb.name) for nb in notebooks}
     # Longest first, so that with several jobs a long notebook does not run alone at the end.
@@ -526,9 +526,11 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
                 write_index(done, out_dir, state="still running")
             time.sleep(0.1)
     except KeyboardInterrupt:
-        bar.write(f"interrupted: stopping {len(running)} running notebook(s); {len(queue)} not started")
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        stop_process_trees([proc.pid for proc, _ in running.values()])
         for proc, _ in running.values():
-            stop_process_tree(proc.pid)
+            proc.wait()
+        bar.write(f"interrupted: stopped {len(running)} running notebook(s); {len(queue)} not started")
         for nb in running:
             results[nb].status = "interrupted"
         for nb in queue:
@@ -539,6 +541,7 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
     finally:
         bar.close()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         shutil.rmtree(jobs_dir, ignore_errors=True)
     ordered = [results[nb] for nb in notebooks]
     write_index(ordered, out_dir)

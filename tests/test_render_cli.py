@@ -231,6 +231,7 @@ def _running_kernels(out):
 
 def test_ctrl_c_stops_within_seconds_leaves_no_process_or_temp_file_and_the_index_says_so(tmp_path):
     import signal
+    import subprocess
     import time
 
     import psutil
@@ -242,7 +243,12 @@ def test_ctrl_c_stops_within_seconds_leaves_no_process_or_temp_file_and_the_inde
     family = _descendants(proc.pid)  # two workers and their kernels
     start = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
-    _, err = proc.communicate(timeout=30)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        still = [f"{p.pid} {p.status()} {' '.join(p.cmdline())[:80]}" for p in family if p.is_running()]
+        proc.kill()
+        pytest.fail(f"no exit 30 s after Ctrl-C; render stderr: {proc.communicate()[1][-2000:]}; alive: {still}")
     assert time.monotonic() - start < 10
     assert proc.returncode == 130
     assert "2 interrupted, 2 not started" in err

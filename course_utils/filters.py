@@ -11,6 +11,11 @@ per filter in a batch (each image's loss is its own filter's mean activation, so
 summed losses gives every image its own gradient), all steps inside one compiled call, and the filter
 indices passed as a tensor so that the function is traced once per (layer, image size), not per filter.
 
+On CPUs with bfloat16 matrix instructions (AVX512_BF16 or AMX_BF16) `precision="auto"` runs the
+network in bfloat16 (Keras' mixed_bfloat16 policy: bfloat16 arithmetic, float32 weights and image),
+several times faster per step than float32 there; the activations before and after the ascent are
+always measured in float32. Elsewhere "auto" means float32.
+
 Images live in VGG16's input space ("caffe" preprocessing: BGR channel order, ImageNet mean subtracted,
 0..255 scale). `deprocess` undoes that and turns them into displayable RGB uint8, `stitch` makes a grid with margins and
 `save_png` writes it.
@@ -26,8 +31,36 @@ import numpy as np
 # ImageNet mean in VGG16's channel order (B, G, R), subtracted by keras.applications.vgg16.preprocess_input
 # (float64, as there, so that start_image matches preprocess_input bit for bit).
 IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68])
+# The adaptive step rule: after a step that raised the activation the next one is 10% longer (up to 3 times
+# step_size); a step that lowered it is undone and retried at half the length, so no filter's activation ever
+# falls (a fixed step can push a barely live filter to zero). Chosen with bench/filter_speed.py at 128 px:
+# growth 1.25 up to 2x or 4x wasted steps on rejected steps in block2_conv2; 1.0 (backtracking only) gains nothing.
+ADAPTIVE_GROWTH, ADAPTIVE_MAX = 1.1, 3.0
 # The 13 conv layers of keras.applications.VGG16, in order (to validate names without building a model).
 VGG16_CONV_LAYERS = tuple(f"block{b}_conv{i}" for b, n in zip(range(1, 6), (2, 2, 3, 3, 3)) for i in range(1, n + 1))
+
+
+def bfloat16_is_fast() -> bool:
+    """True on CPUs with bfloat16 matrix instructions (AVX512_BF16 or AMX_BF16), read from /proc/cpuinfo."""
+    import re
+
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
+
+
+def _in_bfloat16(feature_model):
+    """A copy of `feature_model` whose layers compute in bfloat16 (mixed_bfloat16), with the same weights."""
+    import keras
+
+    def clone(layer):
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "mixed_bfloat16"})
+
+    copy = keras.models.clone_model(feature_model, clone_function=clone)
+    copy.set_weights(feature_model.get_weights())
+    return copy
 
 
 def conv_layer_names(model) -> list[str]:
@@ -150,9 +183,23 @@ class FilterVisualizer:
     size) and reused for every filter and batch (`trace_count` counts the traces).
     """
 
-    def __init__(self, model, layer_name: str, image_size: int = 64, border: int = 2, jit_compile: bool = False):
+    def __init__(
+        self,
+        model,
+        layer_name: str,
+        image_size: int = 64,
+        border: int = 2,
+        jit_compile: bool = False,
+        precision: str = "float32",
+        adaptive: bool = False,
+    ):
         import keras
         import tensorflow as tf
+
+        if precision not in ("float32", "bfloat16", "auto"):
+            raise ValueError(f"precision must be one of float32, bfloat16, auto; got {precision!r}")
+        self.precision = ("bfloat16" if bfloat16_is_fast() else "float32") if precision == "auto" else precision
+        self.adaptive = adaptive
 
         check_layer_name(model, layer_name)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 16:
@@ -161,6 +208,7 @@ class FilterVisualizer:
         layer = model.get_layer(layer_name)
         self.n_filters = layer.filters
         self.feature_model = keras.Model(model.input, layer.output, name=f"{model.name}_to_{layer_name}")
+        self._compute_model = _in_bfloat16(self.feature_model) if self.precision == "bfloat16" else self.feature_model
         self.flops_per_image = sum(conv_flops(model, layer_name, image_size).values())  # one forward pass
         fmap = self.feature_model.compute_output_shape((1, image_size, image_size, 3))[1]
         self.border = max(0, min(border, (fmap - 1) // 2))  # small maps keep at least their centre
@@ -173,36 +221,87 @@ class FilterVisualizer:
             tf.TensorSpec((None,), tf.int32),  # the filter index of each image
             tf.TensorSpec((), tf.int32),  # steps
             tf.TensorSpec((), tf.float32),  # step size
+            tf.TensorSpec((None,), tf.float32),  # target activation of each image: stop once all are reached
         ]
         self._ascend = tf.function(self._ascend_py, input_signature=signature, jit_compile=jit_compile)
 
-    def _loss(self, images, filters):
+    def _loss(self, images, filters, network=None):
         """Per image: the mean activation of its own filter over the feature map, border excluded."""
         import tensorflow as tf
 
-        act = self.feature_model(images, training=False)  # (N, h, w, C)
+        network = self._compute_model if network is None else network
+        act = tf.cast(network(images, training=False), tf.float32)  # (N, h, w, C)
         own = tf.einsum("nhwc,nc->nhw", act, tf.one_hot(filters, self.n_filters))  # image i keeps filter i
         # A 0/1 mask instead of slicing the border off: same value, cheaper backward pass on CPU.
         return tf.reduce_sum(own * self._interior, axis=[1, 2]) / tf.reduce_sum(self._interior)
 
-    def _ascend_py(self, images, filters, steps, step_size):
+    def _value_and_direction(self, images, filters):
+        """Each image's loss, its gradient normalized to unit rms, and that rms (per image)."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            loss = self._loss(images, filters)
+            total = tf.reduce_sum(loss)  # image i only affects loss i: the gradient stays per image
+        grads = tape.gradient(total, images)
+        rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
+        return loss, grads / (rms[:, None, None, None] + 1e-8), rms
+
+    def _ascend_py(self, images, filters, steps, step_size, targets):
         import tensorflow as tf
 
         self.trace_count += 1  # a Python side effect: runs while tracing, not on later calls
         history = tf.TensorArray(tf.float32, size=steps + 1)
-        grad_rms0 = tf.zeros_like(filters, dtype=tf.float32)
+        loss, direction, grad_rms0 = self._value_and_direction(images, filters)
+        eta = tf.fill(tf.shape(loss), step_size)  # the step of each image (fixed unless adaptive)
+        taken = tf.constant(0)
         for i in tf.range(steps):  # a tf.while_loop: all steps in one call
-            with tf.GradientTape() as tape:
-                tape.watch(images)
-                loss = self._loss(images, filters)
-                total = tf.reduce_sum(loss)  # image i only affects loss i: the gradient stays per image
-            grads = tape.gradient(total, images)
-            rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
-            grad_rms0 = tf.where(i == 0, rms, grad_rms0)
-            images = images + step_size * grads / (rms[:, None, None, None] + 1e-8)
             history = history.write(i, loss)
-        history = history.write(steps, self._loss(images, filters))
-        return images, history.stack(), grad_rms0
+            if tf.reduce_all(loss >= targets):  # every image reached its target activation: stop early
+                break
+            taken = i + 1
+            candidate = images + eta[:, None, None, None] * direction
+            new_loss, new_direction, _ = self._value_and_direction(candidate, filters)
+            if self.adaptive:  # keep a step only if it did not lower the activation; else retry it halved
+                accept = new_loss >= loss
+                grow = tf.minimum(eta * ADAPTIVE_GROWTH, step_size * ADAPTIVE_MAX)
+                eta = tf.where(accept, grow, eta * 0.5)
+            else:
+                accept = tf.ones_like(loss, dtype=tf.bool)
+            images = tf.where(accept[:, None, None, None], candidate, images)
+            direction = tf.where(accept[:, None, None, None], new_direction, direction)
+            loss = tf.where(accept, new_loss, loss)
+        for j in tf.range(taken, steps + 1):  # after an early stop the activation stays where it is
+            history = history.write(j, loss)
+        return images, history.stack(), grad_rms0, taken
+
+    def ascend(self, images, filter_indices, steps: int, step_size: float = 2.0, targets=None):
+        """Up to `steps` ascent steps from `images` (N, H, W, 3), image i for filter filter_indices[i];
+        with `targets` (N,), stop as soon as every image's activation has reached its target.
+
+        Returns (final images, history (steps + 1, N), rms of the first gradient (N,), steps taken) as
+        NumPy values; after an early stop the history repeats the last activation. In bfloat16 the first
+        and last rows of the history are measured again in float32, like `activations`.
+        """
+        import tensorflow as tf
+
+        images = np.asarray(images, dtype=np.float32)
+        filters = np.asarray(filter_indices, dtype=np.int32).reshape(-1)
+        goal = np.full(len(filters), np.inf, np.float32) if targets is None else np.asarray(targets, np.float32)
+        out = self._ascend(tf.constant(images), tf.constant(filters), tf.constant(steps, tf.int32),
+                           tf.constant(step_size, tf.float32), tf.constant(goal))  # fmt: skip
+        final, history, rms0, taken = (value.numpy() for value in out)
+        if self.precision != "float32":  # before and after in float32, as every activation we report
+            history[0], history[-1] = self.activations(images, filters), self.activations(final, filters)
+        return final, history, rms0, int(taken)
+
+    def activations(self, images, filter_indices) -> np.ndarray:
+        """Float32 mean activation (border excluded) of filter filter_indices[i] on image i, whatever the precision."""
+        import tensorflow as tf
+
+        images = tf.constant(np.asarray(images, dtype=np.float32))
+        filters = tf.constant(np.asarray(filter_indices, dtype=np.int32).reshape(-1))
+        return self._loss(images, filters, network=self.feature_model).numpy()
 
     def start_activations(self, seed: int = 0) -> np.ndarray:
         """Mean activation (border excluded) of every filter of the layer on the start image of `seed`.
@@ -227,7 +326,6 @@ class FilterVisualizer:
         Every filter starts from the same noisy grey image (`start_image(image_size, seed)`);
         `step_size` is the root-mean-square change of a pixel per step, in grey levels.
         """
-        import tensorflow as tf
 
         from .progress import progress as show_progress
 
@@ -247,14 +345,9 @@ class FilterVisualizer:
         batches = range(0, len(filters), batch_size)
         for lo in show_progress(batches, desc=self.layer_name, unit="batch", disable=not progress):
             chunk = filters[lo : lo + batch_size]
-            out = self._ascend(
-                tf.constant(np.repeat(start[None], len(chunk), axis=0)),
-                tf.constant(chunk),
-                tf.constant(steps, tf.int32),
-                tf.constant(step_size, tf.float32),
-            )
+            out = self.ascend(np.repeat(start[None], len(chunk), axis=0), chunk, steps, step_size)[:3]
             for acc, value in zip((images, histories, rms0), out):
-                acc.append(value.numpy())
+                acc.append(value)
         return FilterVisualization(
             self.layer_name, filters, np.concatenate(images), np.concatenate(histories, axis=1), np.concatenate(rms0)
         )

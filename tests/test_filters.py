@@ -188,3 +188,36 @@ def test_bad_arguments_are_rejected(block2, kwargs, message):
 def test_bad_image_size_is_rejected(model, size):
     with pytest.raises(ValueError, match="image_size must be an int >= 16"):
         filters.FilterVisualizer(model, "block1_conv1", size)
+
+
+@pytest.mark.parametrize("layer", ["block1_conv1", "block2_conv2", "block3_conv3", "block4_conv1", "block5_conv2"])
+@pytest.mark.parametrize("size", [32, 48])
+def test_the_adaptive_rule_never_lowers_an_activation_and_raises_every_live_filter(model, layer, size):
+    vis = filters.FilterVisualizer(model, layer, size, adaptive=True)
+    live = np.flatnonzero(vis.start_activations() > 0)[:6]
+    result = vis.visualize(live, steps=12, batch_size=6, progress=False)
+    assert np.all(np.diff(result.history, axis=0) >= 0), "a step lowered an activation"
+    assert np.all(result.after > result.before)
+
+
+def test_bfloat16_measures_before_and_after_in_float32_and_agrees_with_float32(model):
+    fast = filters.FilterVisualizer(model, "block3_conv1", SIZE, precision="bfloat16")
+    exact = filters.FilterVisualizer(model, "block3_conv1", SIZE, precision="float32")
+    live = np.flatnonzero(exact.start_activations() > 0)[:4]
+    a, b = fast.visualize(live, steps=8, progress=False), exact.visualize(live, steps=8, progress=False)
+    np.testing.assert_allclose(a.before, b.before, rtol=1e-5)  # the same float32 measurement
+    np.testing.assert_allclose(a.after, fast.activations(a.images, live), rtol=1e-5)
+    np.testing.assert_allclose(a.after, b.after, rtol=0.1)  # bfloat16 arithmetic: the same climb, within 10%
+    with pytest.raises(ValueError, match="precision must be one of float32, bfloat16, auto"):
+        filters.FilterVisualizer(model, "block3_conv1", SIZE, precision="float16")
+
+
+def test_the_ascent_stops_once_every_filter_reaches_its_target(block2):
+    live = np.flatnonzero(block2.start_activations() > 0)[:3]
+    start = np.repeat(filters.start_image(SIZE)[None], 3, axis=0)
+    _, full, _, taken = block2.ascend(start, live, 20)
+    assert taken == 20
+    targets = full[5]  # what 5 steps reach
+    _, history, _, taken = block2.ascend(start, live, 20, targets=targets)
+    assert taken == 5 and np.all(history[-1] >= targets) and np.all(history[5:] == history[5])
+    assert block2._ascend.experimental_get_tracing_count() == 1  # targets are a tensor: no new trace

@@ -6,10 +6,10 @@ classic  One filter at a time, as in the well-known Keras example: a float32 mod
          so it pays no retracing: only the method differs.
 course   `course_utils.filters.FilterVisualizer` with precision "auto" (bfloat16 on CPUs with AVX512_BF16
          or AMX_BF16, float32 elsewhere), 8 filters per compiled call, the adaptive step rule (a step that
-         raised the activation is followed by a 10% longer one, up to 3 times step_size; one that lowered
-         it is undone and retried at half the length); a batch stops inside the compiled loop as soon as
-         every filter in it has reached the classic loop's final activation (judged on the bfloat16 value
-         with a 2% margin), or after 60 steps.
+         raised the activation is followed by a longer one, up to 5 times step_size; one that lowered it
+         is undone and retried at half the length: see ADAPTIVE_GROWTH in course_utils/filters.py); a
+         batch stops inside the compiled loop as soon as every filter in it has reached the classic loop's
+         final activation (judged on the bfloat16 value with a 2% margin), or after 60 steps.
 
 Both final activations are measured in float32 on the float32 model. Per layer the script prints the
 seconds per filter of each method, the mean final activations, the smallest ratio course / classic over

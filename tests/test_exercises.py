@@ -85,6 +85,19 @@ def _unfreeze_variant(base, top_layers, make_base_trainable=True, freeze_bn=True
             layer.trainable = False
 
 
+def _early_stopping_le(losses, patience):
+    # 09 mistake: `<=` instead of `<`: a loss equal to the best restarts the count and moves the best epoch
+    best, best_epoch, waited = np.inf, 0, 0
+    for epoch, loss in enumerate(losses, start=1):
+        if loss <= best:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(losses)
+
+
 # Typical mistakes, at least one per exercise: the check must not call them correct.
 MISTAKES = {
     "05.output_size": [
@@ -291,6 +304,15 @@ MISTAKES = {
         lambda x, conv1, conv2: np.maximum(x + np.maximum(conv2(np.maximum(conv1(x), 0)), 0), 0),  # ReLU before add
         lambda x, conv1, conv2: np.maximum(x + conv2(conv1(x)), 0),  # no ReLU between the two convolutions
         lambda x, conv1, conv2: np.maximum(conv2(np.maximum(conv1(x), 0)), 0),  # no shortcut: a plain block
+    ],
+    "09.early_stopping": [
+        # hindsight: the best epoch of the whole curve, and patience epochs after it
+        lambda losses, p: (int(np.argmin(losses)) + 1, min(len(losses), int(np.argmin(losses)) + 1 + p)),
+        _early_stopping_le,  # an equal loss counted as an improvement
+        lambda losses, p: (exercises.get("09.early_stopping").reference(losses, p)[0] - 1,
+                           exercises.get("09.early_stopping").reference(losses, p)[1]),  # epochs from 0
+        lambda losses, p: (exercises.get("09.early_stopping").reference(losses, p)[0],  # one epoch too many
+                           min(len(losses), exercises.get("09.early_stopping").reference(losses, p)[1] + 1)),
     ],
     "09.l2_penalty": [
         lambda weights, lam: sum(np.sum(w**2) for w in weights if w.ndim > 1),  # forgets the lambda factor

@@ -78,7 +78,39 @@ def _dropout_statistics(fn):
     return None
 
 
+def _early_stopping(val_losses, patience):
+    best, best_epoch, waited = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(val_losses)
+
+
+def _early_stopping_cases(rng):
+    cases = [(([0.9, 0.7, 0.8, 0.75], 3), {}), (([0.9, 0.7, 0.8, 0.75], 2), {}), (([1.0, 0.9, 0.8], 1), {}),
+             (([0.5, 0.5, 0.5, 0.5], 2), {}), (([0.5, 0.6, 0.4, 0.45, 0.44, 0.43, 0.42], 3), {}),
+             (([0.3], 5), {}), (([0.8, 0.8, 0.7, 0.9, 0.9, 0.9], 3), {}),
+             (([0.5, 0.6, 0.7, 0.4, 0.3], 2), {})]  # fmt: skip  (the last: a lower loss after the stop)
+    for _ in range(8):
+        n = int(rng.integers(5, 60))
+        curve = 1.0 / (1 + np.arange(n)) + 0.02 * np.arange(n) + rng.normal(0, 0.03, n)  # falls, then rises
+        cases.append(((np.round(curve, 3).tolist(), int(rng.integers(1, 12))), {}))
+    return cases
+
+
 EXERCISES = {
+    "09.early_stopping": Exercise(
+        title="when early stopping stops, and which epoch it restores",
+        reference=_early_stopping,
+        cases=_early_stopping_cases,
+        hint="walk through the epochs keeping the lowest loss so far, its epoch, and a count of epochs in a row "
+        "that were not strictly lower (an equal loss does not count as lower); stop as soon as that count "
+        "reaches patience; epochs are counted from 1 and the result is (best epoch, epochs run)",
+    ),
     "09.l2_penalty": Exercise(
         title="the L2 penalty of a model",
         reference=_l2_penalty,

@@ -48,13 +48,7 @@ def stop_process_trees(pids: list[int], timeout: float = 3.0) -> None:
 def _kill_children_and_exit(temporary: Path | None, code: int) -> None:
     import psutil
 
-    children = psutil.Process().children(recursive=True)
-    for child in children:
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(children, timeout=3)
+    stop_process_trees([child.pid for child in psutil.Process().children()], timeout=1.0)  # the kernel
     if temporary is not None:
         temporary.unlink(missing_ok=True)
     os._exit(code)

@@ -479,11 +479,10 @@ def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _expected_seconds(notebook: Path, out_dir: Path) -> float:
+def _expected_seconds(notebook: Path, last_seconds: dict) -> float:
     """How long a notebook took in this folder's last render, else the run time its first cell states."""
-    for e in _read_manifest(out_dir):
-        if e["notebook"] == notebook.name and e.get("status") == "ok":
-            return float(e.get("seconds", 0))
+    if notebook.name in last_seconds:
+        return last_seconds[notebook.name]
     try:
         first = nbtools.read(notebook).cells[0].source
     except (ValueError, IndexError):
@@ -509,7 +508,8 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
 
     results = {nb: Result(nb.name) for nb in notebooks}
     # Longest first, so that with several jobs a long notebook does not run alone at the end.
-    queue, running = sorted(notebooks, key=lambda nb: -_expected_seconds(nb, out_dir)), {}
+    last = {e["notebook"]: float(e.get("seconds", 0)) for e in _read_manifest(out_dir) if e.get("status") == "ok"}
+    queue, running = sorted(notebooks, key=lambda nb: -_expected_seconds(nb, last)), {}
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops a render like Ctrl-C
     jobs_dir = Path(tempfile.mkdtemp(prefix="render-jobs-"))
     bar = tqdm(total=len(notebooks), desc="render", unit="notebook")

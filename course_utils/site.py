@@ -32,7 +32,6 @@ from .render import STATUS_END, STATUS_START, TABLE_END, TABLE_START
 
 TITLE = "Convolutional networks with Keras"
 BUILD_DIRS = ("_static", "_images", "_sources", "_sphinx_design_static")
-BOOK_PAGES = ("index.html", "status.html", "search.html", "genindex.html", "searchindex.js", "objects.inv")
 
 CONF = """\
 project = {title!r}

@@ -17,7 +17,31 @@ from ._cache import download, keras_home, verify
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 DIGIT_SOURCES = ("auto", "mnist", "digits")
-PHOTOS = ("astronaut", "coffee", "chelsea", "camera", "rocket", "coins")
+PHOTOS = (
+    "astronaut", "coffee", "chelsea", "camera", "rocket", "coins",  # scikit-image
+    "motorcycle", "hubble_deep_field", "immunohistochemistry", "colorwheel",  # scikit-image
+    "china", "flower",  # scikit-learn's load_sample_image
+    "grace_hopper",  # matplotlib's sample data
+)  # fmt: skip
+
+
+def _read_photo(name: str) -> tuple[np.ndarray, str]:
+    """The bundled photo `name` as uint8 (H, W, 3) or (H, W), and the package it ships in."""
+    if name in ("china", "flower"):
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(f"{name}.jpg"), "scikit-learn"
+    if name == "grace_hopper":
+        from matplotlib import cbook
+        from PIL import Image
+
+        with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as image:
+            return np.asarray(image.convert("RGB")), "matplotlib"
+    from skimage import data
+
+    if name == "motorcycle":
+        return data.stereo_motorcycle()[0], "scikit-image"
+    return getattr(data, name)(), "scikit-image"
 
 
 @dataclass
@@ -114,16 +138,19 @@ def load_digits(
     return data
 
 
-def load_photo(name: str = "astronaut", size: int | None = None, gray: bool = False) -> np.ndarray:
-    """A sample photo bundled with scikit-image, as uint8 (H, W, 3), or (H, W) if gray.
+def load_photo(
+    name: str = "astronaut", size: int | None = None, gray: bool = False, announce: bool = True
+) -> np.ndarray:
+    """A sample photo bundled with scikit-image, scikit-learn or matplotlib, as uint8 (H, W, 3), or (H, W) if gray.
 
     size: resize so that the shorter side is `size` pixels, then crop the centre square.
+    announce: print one line naming the photo, its package and its shape.
     """
     if name not in PHOTOS:
-        raise ValueError(f"photo must be one of {PHOTOS}, got {name!r}")
-    from skimage import color, data, transform, util
+        raise ValueError(f"photo must be one of {', '.join(PHOTOS)}; got {name!r}")
+    from skimage import color, transform, util
 
-    image = getattr(data, name)()
+    image, package = _read_photo(name)
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
     image = image[..., :3]
@@ -135,7 +162,8 @@ def load_photo(name: str = "astronaut", size: int | None = None, gray: bool = Fa
         image = util.img_as_ubyte(transform.resize(image, (size, size), anti_aliasing=True))
     if gray:
         image = util.img_as_ubyte(color.rgb2gray(image))
-    print(f"Photo: scikit-image's bundled '{name}' image, shape {image.shape}")
+    if announce:
+        print(f"Photo: {package}'s bundled '{name}' image, shape {image.shape}")
     return image
 
 

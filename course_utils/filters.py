@@ -23,7 +23,7 @@ Images live in VGG16's input space ("caffe" preprocessing: BGR channel order, Im
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +150,81 @@ def save_png(image, path) -> Path:
     return path
 
 
+def short(value: float) -> str:
+    """An activation for a tile title: no decimals from 10 on, two significant digits below."""
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def save_grid(result, path, title: str, ncols: int = 8) -> Path:
+    """Save the images of `result` (a FilterVisualization) as a labelled PNG grid, `ncols` tiles per row.
+
+    The figure carries `title` (say the weights, layer and settings); each tile is titled with its filter
+    index and its mean activation before -> after the ascent. Written next to `path` first and then
+    renamed, so an interrupted save leaves no half-written file. Returns the path.
+    """
+    from matplotlib.figure import Figure
+
+    tiles = result.uint8()
+    ncols = max(1, min(ncols, len(tiles)))
+    nrows = -(-len(tiles) // ncols)
+    fig = Figure(figsize=(1.7 * ncols, 1.95 * nrows + 0.6), dpi=100)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, tile, k, b, a in zip(axes.flat, tiles, result.filters, result.before, result.after):
+        ax.imshow(tile)
+        ax.set_title(f"filter {k}\n{short(b)} \u2192 {short(a)}", fontsize=9)
+    fig.suptitle(f"{title}\n(above each image: filter index, mean activation before \u2192 after)", fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial.png")
+    fig.savefig(partial)
+    partial.replace(path)
+    return path
+
+
+def check_climbed(result, strict: bool = True) -> None:
+    """Check that the ascent raised the activation of every filter of `result` that was live at the start.
+
+    If some did not, the message names each with its activation before and after and the likely reason;
+    `strict` raises AssertionError with it, otherwise it is printed and the notebook goes on (an instructor's
+    render with other layers or sizes should show the pictures and say which filters did not climb).
+    """
+    live = ~result.dead
+    stuck = np.flatnonzero(live & (result.after <= result.before))
+    if stuck.size == 0:
+        return
+    rule = result.options.get("adaptive", False)
+    judged_elsewhere = result.options.get("precision") == "bfloat16" or result.options.get("jitter", 0) > 0
+    parts = []
+    for i in stuck:
+        before, after = result.before[i], result.after[i]
+        if after == before:
+            why = "no step was kept: each lowered the activation, even when halved"
+        elif not rule:
+            why = "the fixed step overshot (try adaptive=True or a smaller step_size)"
+        elif judged_elsewhere:
+            why = "steps judged in bfloat16 or on a shifted image lowered it on the image itself"
+        else:
+            why = "the activation fell"
+        parts.append(f"filter {result.filters[i]} ({before:.3g} -> {after:.3g}: {why})")
+    message = f"{result.layer_name}: {len(parts)} live filter(s) did not climb: " + "; ".join(parts)
+    if strict:
+        raise AssertionError(message)
+    print(message)
+
+
+def describe_options(adaptive: bool = False, blur: float = 0.0, jitter: int = 0, precision: str = "float32") -> str:
+    """The ascent's options in words, for titles: e.g. 'adaptive step, blur 1 px, bfloat16'."""
+    words = ["adaptive step" if adaptive else "fixed step"]
+    if blur:
+        words.append(f"blur {blur:g} px")
+    if jitter:
+        words.append(f"jitter {jitter} px")
+    return ", ".join([*words, precision])
+
+
 @dataclass
 class FilterVisualization:
     """Result of `FilterVisualizer.visualize`, one entry per filter (history has one row per step)."""
@@ -159,6 +234,7 @@ class FilterVisualization:
     images: np.ndarray  # (N, H, W, 3) final images in VGG16's input space (float32)
     history: np.ndarray  # (steps + 1, N) mean activation before each step, and after the last one
     start_grad_rms: np.ndarray  # (N,) root-mean-square of the gradient at the start, before normalizing
+    options: dict = field(default_factory=dict)  # adaptive, blur, jitter, precision (as resolved)
 
     @property
     def before(self) -> np.ndarray:
@@ -195,6 +271,8 @@ class FilterVisualizer:
         jit_compile: bool = False,
         precision: str = "float32",
         adaptive: bool = False,
+        jitter: int = 0,
+        blur: float = 0.0,
     ):
         import keras
         import tensorflow as tf
@@ -203,6 +281,11 @@ class FilterVisualizer:
             raise ValueError(f"precision must be one of float32, bfloat16, auto; got {precision!r}")
         self.precision = ("bfloat16" if bfloat16_is_fast() else "float32") if precision == "auto" else precision
         self.adaptive = adaptive
+        if not isinstance(jitter, int) or isinstance(jitter, bool) or not 0 <= jitter <= image_size // 4:
+            raise ValueError(f"jitter must be an int from 0 to image_size // 4 = {image_size // 4}, got {jitter!r}")
+        if not 0 <= blur <= 4:
+            raise ValueError(f"blur must be a number of pixels from 0 to 4, got {blur!r}")
+        self.jitter, self.blur = jitter, float(blur)
 
         check_layer_name(model, layer_name)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 16:
@@ -228,6 +311,14 @@ class FilterVisualizer:
         ]
         self._ascend = tf.function(self._ascend_py, input_signature=signature, jit_compile=jit_compile)
 
+    @property
+    def options(self) -> dict:
+        return {"adaptive": self.adaptive, "blur": self.blur, "jitter": self.jitter, "precision": self.precision}
+
+    def describe(self) -> str:
+        """The options of this ascent in words, e.g. 'adaptive step, blur 1 px, bfloat16'."""
+        return describe_options(**self.options)
+
     def _loss(self, images, filters, network=None):
         """Per image: the mean activation of its own filter over the feature map, border excluded."""
         import tensorflow as tf
@@ -238,24 +329,53 @@ class FilterVisualizer:
         # A 0/1 mask instead of slicing the border off: same value, cheaper backward pass on CPU.
         return tf.reduce_sum(own * self._interior, axis=[1, 2]) / tf.reduce_sum(self._interior)
 
-    def _value_and_direction(self, images, filters):
-        """Each image's loss, its gradient normalized to unit rms, and that rms (per image)."""
+    def _value_and_direction(self, images, filters, shift=None):
+        """Each image's loss, its gradient normalized to unit rms, and that rms (per image).
+
+        With `shift` (2,) the loss is that of the images rolled by (dy, dx) pixels (jitter); the gradient
+        is taken through the roll, so it is still a gradient with respect to the unshifted images. With
+        `self.blur` the gradient is smoothed by a Gaussian of that standard deviation before normalizing.
+        """
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
             tape.watch(images)
-            loss = self._loss(images, filters)
+            seen = images if shift is None else tf.roll(images, shift, axis=[1, 2])
+            loss = self._loss(seen, filters)
             total = tf.reduce_sum(loss)  # image i only affects loss i: the gradient stays per image
         grads = tape.gradient(total, images)
+        if self.blur > 0:
+            grads = self._smooth(grads)
         rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
         return loss, grads / (rms[:, None, None, None] + 1e-8), rms
+
+    def _smooth(self, grads):
+        """Gaussian blur (standard deviation self.blur pixels) of each channel of `grads` (N, H, W, 3)."""
+        import tensorflow as tf
+
+        radius = int(np.ceil(2 * self.blur))
+        taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / self.blur) ** 2)
+        taps = (taps / taps.sum()).astype(np.float32)
+        rows = tf.constant(np.tile(taps[:, None, None, None], (1, 1, 3, 1)))  # (k, 1, 3, 1): vertical pass
+        cols = tf.constant(np.tile(taps[None, :, None, None], (1, 1, 3, 1)))  # (1, k, 3, 1): horizontal pass
+        grads = tf.nn.depthwise_conv2d(grads, rows, [1, 1, 1, 1], "SAME")
+        return tf.nn.depthwise_conv2d(grads, cols, [1, 1, 1, 1], "SAME")
+
+    def _shift(self, i):
+        """The jitter of step i: a (dy, dx) from -jitter..jitter, the same for every call (stateless)."""
+        import tensorflow as tf
+
+        if self.jitter == 0:
+            return None
+        return tf.random.stateless_uniform((2,), seed=tf.stack([i, 12]), minval=-self.jitter,
+                                           maxval=self.jitter + 1, dtype=tf.int32)  # fmt: skip
 
     def _ascend_py(self, images, filters, steps, step_size, targets):
         import tensorflow as tf
 
         self.trace_count += 1  # a Python side effect: runs while tracing, not on later calls
         history = tf.TensorArray(tf.float32, size=steps + 1)
-        loss, direction, grad_rms0 = self._value_and_direction(images, filters)
+        loss, direction, grad_rms0 = self._value_and_direction(images, filters, self._shift(tf.constant(0)))
         eta = tf.fill(tf.shape(loss), step_size)  # the step of each image (fixed unless adaptive)
         taken = tf.constant(0)
         failed = tf.zeros_like(loss, dtype=tf.bool)  # has a step of this image been undone yet?
@@ -265,7 +385,7 @@ class FilterVisualizer:
                 break
             taken = i + 1
             candidate = images + eta[:, None, None, None] * direction
-            new_loss, new_direction, _ = self._value_and_direction(candidate, filters)
+            new_loss, new_direction, _ = self._value_and_direction(candidate, filters, self._shift(i + 1))
             if self.adaptive:  # keep a step only if it did not lower the activation; else retry it halved
                 accept = new_loss >= loss
                 failed = failed | ~accept
@@ -285,8 +405,9 @@ class FilterVisualizer:
         with `targets` (N,), stop as soon as every image's activation has reached its target.
 
         Returns (final images, history (steps + 1, N), rms of the first gradient (N,), steps taken) as
-        NumPy values; after an early stop the history repeats the last activation. In bfloat16 the first
-        and last rows of the history are measured again in float32, like `activations`.
+        NumPy values; after an early stop the history repeats the last activation. In bfloat16 or with
+        jitter the first and last rows of the history are measured again, in float32 on the unshifted
+        images, like `activations`.
         """
         import tensorflow as tf
 
@@ -296,7 +417,7 @@ class FilterVisualizer:
         out = self._ascend(tf.constant(images), tf.constant(filters), tf.constant(steps, tf.int32),
                            tf.constant(step_size, tf.float32), tf.constant(goal))  # fmt: skip
         final, history, rms0, taken = (value.numpy() for value in out)
-        if self.precision != "float32":  # before and after in float32, as every activation we report
+        if self.precision != "float32" or self.jitter:  # before and after as every activation we report
             history[0], history[-1] = self.activations(images, filters), self.activations(final, filters)
         return final, history, rms0, int(taken)
 
@@ -354,5 +475,10 @@ class FilterVisualizer:
             for acc, value in zip((images, histories, rms0), out):
                 acc.append(value)
         return FilterVisualization(
-            self.layer_name, filters, np.concatenate(images), np.concatenate(histories, axis=1), np.concatenate(rms0)
+            self.layer_name,
+            filters,
+            np.concatenate(images),
+            np.concatenate(histories, axis=1),
+            np.concatenate(rms0),
+            self.options,
         )

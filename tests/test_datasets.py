@@ -68,6 +68,16 @@ def test_photos_are_uint8_and_square_when_resized(capsys):
     assert "scikit-image's bundled 'camera'" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["china", "grace_hopper", "motorcycle"])
+def test_photos_from_every_package_load_offline(name, capsys):
+    image = datasets.load_photo(name, size=96)
+    assert image.shape == (96, 96, 3) and image.dtype == np.uint8 and image.std() > 10
+    package = {"china": "scikit-learn", "grace_hopper": "matplotlib", "motorcycle": "scikit-image"}[name]
+    assert f"{package}'s bundled '{name}'" in capsys.readouterr().out
+    datasets.load_photo(name, size=32, announce=False)
+    assert capsys.readouterr().out == ""
+
+
 def test_unknown_names_list_the_allowed_ones():
     with pytest.raises(ValueError, match="astronaut"):
         datasets.load_photo("lena")

@@ -221,3 +221,111 @@ def test_the_ascent_stops_once_every_filter_reaches_its_target(block2):
     _, history, _, taken = block2.ascend(start, live, 20, targets=targets)
     assert taken == 5 and np.all(history[-1] >= targets) and np.all(history[5:] == history[5])
     assert block2._ascend.experimental_get_tracing_count() == 1  # targets are a tensor: no new trace
+
+
+def neighbour_correlation(images, start):
+    d = np.asarray(images, np.float64) - start
+    left, right = d[:, :, :-1].reshape(len(d), -1), d[:, :, 1:].reshape(len(d), -1)
+    left, right = left - left.mean(1, keepdims=True), right - right.mean(1, keepdims=True)
+    return (left * right).sum(1) / np.sqrt((left**2).sum(1) * (right**2).sum(1))
+
+
+def test_a_blurred_step_gives_smoother_images_and_still_climbs(model):
+    plain = filters.FilterVisualizer(model, "block3_conv1", 48, adaptive=True)
+    blurred = filters.FilterVisualizer(model, "block3_conv1", 48, adaptive=True, blur=1.0)
+    live = np.flatnonzero(plain.start_activations() > 0)[:4]
+    a, b = (vis.visualize(live, steps=10, progress=False) for vis in (plain, blurred))
+    start = filters.start_image(48)
+    assert np.all(neighbour_correlation(b.images, start) > neighbour_correlation(a.images, start) + 0.05)
+    assert np.all(b.after > b.before) and b.options["blur"] == 1.0
+
+
+def test_the_blur_is_a_normalized_gaussian_per_channel(model):
+    vis = filters.FilterVisualizer(model, "block1_conv1", SIZE, blur=1.5)
+    impulse = np.zeros((1, SIZE, SIZE, 3), np.float32)
+    impulse[0, 16, 16] = [1.0, 2.0, -1.0]
+    out = vis._smooth(tf.constant(impulse)).numpy()[0]
+    np.testing.assert_allclose(out.sum(axis=(0, 1)), [1.0, 2.0, -1.0], rtol=1e-5)  # weights sum to 1, channels apart
+    profile = out[16, 10:23, 0]
+    expected = np.exp(-0.5 * (np.arange(-6, 7) / 1.5) ** 2)
+    expected[np.abs(np.arange(-6, 7)) > 3] = 0  # radius ceil(2 * 1.5) = 3
+    np.testing.assert_allclose(profile / profile.max(), expected / expected.max(), atol=1e-6)
+
+
+def test_jitter_measures_before_and_after_on_the_unshifted_images(model):
+    vis = filters.FilterVisualizer(model, "block2_conv1", SIZE, adaptive=True, jitter=4)
+    live = np.flatnonzero(vis.start_activations() > 0)[:3]
+    res = vis.visualize(live, steps=6, progress=False)
+    np.testing.assert_allclose(res.before, vis.start_activations()[live], rtol=1e-5)
+    np.testing.assert_allclose(res.after, vis.activations(res.images, live), rtol=1e-5)
+    shifts = {tuple(vis._shift(tf.constant(i)).numpy()) for i in range(20)}
+    assert len(shifts) > 5 and all(abs(v) <= 4 for s in shifts for v in s)  # shifts vary, within the bound
+    assert vis._ascend.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"jitter": 9}, "jitter must be an int from 0 to image_size // 4 = 8"),
+        ({"jitter": 1.5}, "jitter must be an int"),
+        ({"blur": 5}, "blur must be a number of pixels from 0 to 4"),
+        ({"blur": -1}, "blur must be a number of pixels from 0 to 4"),
+    ],
+)
+def test_bad_regularizer_options_are_rejected(model, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        filters.FilterVisualizer(model, "block1_conv1", SIZE, **kwargs)
+
+
+def fake_result(before, after, **options):
+    n = len(before)
+    history = np.stack([before, after]).astype(np.float32)
+    return filters.FilterVisualization(
+        "block9_conv9", np.arange(10, 10 + n), np.zeros((n, 4, 4, 3), np.float32), history,
+        np.where(np.asarray(before) == 0, 0.0, 1.0), options,
+    )  # fmt: skip
+
+
+def test_check_climbed_names_the_filters_that_did_not_climb_and_why(capsys):
+    filters.check_climbed(fake_result([1.0, 0.0], [5.0, 0.0], adaptive=True))  # the dead one is not counted
+    assert capsys.readouterr().out == ""
+    stuck = fake_result([1.0, 2.0, 3.0], [5.0, 2.0, 1.0], adaptive=False)
+    with pytest.raises(AssertionError, match=r"block9_conv9: 2 live filter\(s\) did not climb: filter 11 \(2 -> 2: "
+                       r"no step was kept.*filter 12 \(3 -> 1: the fixed step overshot"):  # fmt: skip
+        filters.check_climbed(stuck)
+    filters.check_climbed(fake_result([1.0], [0.5], adaptive=True, precision="bfloat16"), strict=False)
+    assert "filter 10 (1 -> 0.5: steps judged in bfloat16" in capsys.readouterr().out
+
+
+def test_save_grid_writes_a_labelled_png_and_no_partial_file(block2, tmp_path):
+    live = np.flatnonzero(block2.start_activations() > 0)[:10]
+    res = block2.visualize(live, steps=2, progress=False)
+    path = filters.save_grid(res, tmp_path / "grids" / "block2.png", "test grid", ncols=8)
+    with Image.open(path) as image:
+        assert image.size == (int(1.7 * 8 * 100), int((1.95 * 2 + 0.6) * 100))  # 8 columns, 2 rows at 100 dpi
+        pixels = np.asarray(image.convert("L"))
+    assert (pixels < 100).mean() > 0.001  # titles and tiles drawn, not a blank page
+    assert [p.name for p in path.parent.iterdir()] == ["block2.png"]
+
+
+def test_describe_names_the_options():
+    assert filters.describe_options(True, 1.0, 0, "bfloat16") == "adaptive step, blur 1 px, bfloat16"
+    assert filters.describe_options(False, 0, 3, "float32") == "fixed step, jitter 3 px, float32"
+
+
+# Every conv layer of VGG16 at two sizes, bundled and untrained: the notebook's default ascent (adaptive,
+# blur 1 px, precision auto) raises every live filter. bench/filter_climb.py runs the larger sweep (32 to 224 px).
+@pytest.fixture(scope="module")
+def untrained():
+    return load_vgg16(weights=None)
+
+
+@pytest.mark.parametrize("layer", filters.VGG16_CONV_LAYERS)
+@pytest.mark.parametrize("network", ["bundled", "untrained"])
+def test_the_default_ascent_raises_every_live_filter_of_every_layer(model, untrained, network, layer):
+    net = model if network == "bundled" else untrained
+    for size in (32, 80):
+        vis = filters.FilterVisualizer(net, layer, size, adaptive=True, blur=1.0, precision="auto")
+        live = np.flatnonzero(vis.start_activations() > 0)[:8]
+        res = vis.visualize(live, steps=30, batch_size=8, progress=False)
+        filters.check_climbed(res)

@@ -45,6 +45,8 @@ lab: install
 
 bench: install
 	$(PY) bench/filter_flops.py
+	$(PY) bench/filter_speed.py
+	$(PY) bench/filter_climb.py
 	$(PY) bench/notebooks.py
 	$(PY) bench/lessons.py
 

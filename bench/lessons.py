@@ -1,7 +1,8 @@
 """Run the experiments of the lesson notebooks over several seeds and print every margin they claim.
 
 Notebooks 09 (regularization) and 13 (fine-tuning) end their experiment with a dict named `claims`
-(claim name -> measured value, in percentage points) and assert each value against a bound right
+(claim name -> measured value, in percentage points; in 12, filter visualization, a ratio of activations
+and a gain in neighbour correlation) and assert each value against a bound right
 there. Notebooks 06 (max pooling: the shift experiment), 08 (initialization: all-ones weights) and 10
 (batch normalization: training with and without) assert their experiment outcomes with margins and
 define no `claims`; for them the benchmark reports whether every assert held for each seed. The last
@@ -12,7 +13,7 @@ temporary folder), reads `claims` back from the kernel, and prints the value of 
 seed and its minimum over seeds. A notebook whose own asserts fail is reported as FAILED with the
 failing cell, and the script exits 1: the bound did not hold for that seed.
 
-    python bench/lessons.py                      # all five notebooks, seeds 0..4
+    python bench/lessons.py                      # all six notebooks, seeds 0..4
     python bench/lessons.py --seeds 0 1 2 3 4 5 6 7 8 9 --notebooks 13
 """
 
@@ -36,6 +37,7 @@ NOTEBOOKS = {
         "08_weight_initialization.ipynb",
         "09_regularization.ipynb",
         "10_batch_normalization.ipynb",
+        "12_filter_visualization.ipynb",
         "13_fine_tuning.ipynb",
     )
 }
@@ -97,16 +99,16 @@ def main(argv=None) -> int:
                 print(f"seed {seed:>3}  {seconds:5.1f} s  FAILED {error}", flush=True)
                 continue
             per_seed[seed] = claims
-            values = "  ".join(f"{name} {value:+6.1f}" for name, value in claims.items()) or "every assert held"
+            values = "  ".join(f"{name} {value:+7.3g}" for name, value in claims.items()) or "every assert held"
             print(f"seed {seed:>3}  {seconds:5.1f} s  {values}", flush=True)
         if not per_seed or not any(per_seed.values()):
             continue
         names = list(next(iter(per_seed.values())))
-        print("minimum over seeds (points):")
+        print("minimum over seeds (points; in 12 a ratio and a correlation gain):")
         for name in names:
             values = [c[name] for c in per_seed.values()]
             mean = sum(values) / len(values)
-            print(f"  {name:<40} min {min(values):+6.1f}   mean {mean:+6.1f}   max {max(values):+6.1f}")
+            print(f"  {name:<40} min {min(values):+7.3g}   mean {mean:+7.3g}   max {max(values):+7.3g}")
         if key in HEADLINE:
             name, label = HEADLINE[key]
             print(f"{label}: {min(c[name] for c in per_seed.values()):.1f} points")

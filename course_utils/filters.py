@@ -349,17 +349,27 @@ class FilterVisualizer:
         rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
         return loss, grads / (rms[:, None, None, None] + 1e-8), rms
 
-    def _smooth(self, grads):
-        """Gaussian blur (standard deviation self.blur pixels) of each channel of `grads` (N, H, W, 3)."""
+    def _half_blur(self, images):
+        """One pass of a separable Gaussian of standard deviation blur / sqrt(2) per channel (zero padding)."""
         import tensorflow as tf
 
-        radius = int(np.ceil(2 * self.blur))
-        taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / self.blur) ** 2)
+        width = self.blur / np.sqrt(2)
+        radius = int(np.ceil(3 * width))
+        taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / width) ** 2)
         taps = (taps / taps.sum()).astype(np.float32)
         rows = tf.constant(np.tile(taps[:, None, None, None], (1, 1, 3, 1)))  # (k, 1, 3, 1): vertical pass
         cols = tf.constant(np.tile(taps[None, :, None, None], (1, 1, 3, 1)))  # (1, k, 3, 1): horizontal pass
-        grads = tf.nn.depthwise_conv2d(grads, rows, [1, 1, 1, 1], "SAME")
-        return tf.nn.depthwise_conv2d(grads, cols, [1, 1, 1, 1], "SAME")
+        images = tf.nn.depthwise_conv2d(images, rows, [1, 1, 1, 1], "SAME")
+        return tf.nn.depthwise_conv2d(images, cols, [1, 1, 1, 1], "SAME")
+
+    def _smooth(self, grads):
+        """Gaussian blur of standard deviation self.blur pixels of each channel of `grads` (N, H, W, 3).
+
+        Two passes of a Gaussian of width blur / sqrt(2) (two Gaussians in a row make one of width blur).
+        Each pass K is a symmetric matrix, so for any gradient g the blurred g'= K K g has g . g' = |K g|^2
+        >= 0: the blurred step still goes uphill, also at the image's edges, where the padding cuts the kernel.
+        """
+        return self._half_blur(self._half_blur(grads))
 
     def _shift(self, i):
         """The jitter of step i: a (dy, dx) from -jitter..jitter, the same for every call (stateless)."""

@@ -155,6 +155,17 @@ def short(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
 
 
+def draw_tiles(axes, result) -> None:
+    """Draw the images of `result` on `axes` (an iterable of matplotlib axes), one per filter, each titled with
+    its filter index and its mean activation before -> after; every axis is left without its frame."""
+    axes = list(axes)
+    for ax in axes:
+        ax.set_axis_off()
+    for ax, tile, k, b, a in zip(axes, result.uint8(), result.filters, result.before, result.after):
+        ax.imshow(tile)
+        ax.set_title(f"filter {k}\n{short(b)} \u2192 {short(a)}", fontsize=9)
+
+
 def save_grid(result, path, title: str, ncols: int = 8) -> Path:
     """Save the images of `result` (a FilterVisualization) as a labelled PNG grid, `ncols` tiles per row.
 
@@ -164,16 +175,11 @@ def save_grid(result, path, title: str, ncols: int = 8) -> Path:
     """
     from matplotlib.figure import Figure
 
-    tiles = result.uint8()
-    ncols = max(1, min(ncols, len(tiles)))
-    nrows = -(-len(tiles) // ncols)
+    ncols = max(1, min(ncols, len(result.filters)))
+    nrows = -(-len(result.filters) // ncols)
     fig = Figure(figsize=(1.7 * ncols, 1.95 * nrows + 0.6), dpi=100)
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, tile, k, b, a in zip(axes.flat, tiles, result.filters, result.before, result.after):
-        ax.imshow(tile)
-        ax.set_title(f"filter {k}\n{short(b)} \u2192 {short(a)}", fontsize=9)
+    draw_tiles(axes.flat, result)
     fig.suptitle(f"{title}\n(above each image: filter index, mean activation before \u2192 after)", fontsize=10)
     fig.tight_layout()
     path = Path(path)

@@ -130,7 +130,40 @@ def check_out_dir(notebooks: list[Path], out_dir: Path) -> Path:
                 f"--out {out_dir} contains the input notebook {nb.name} (in {folder}); rendering there could "
                 "replace it. Choose a folder outside the notebooks' folders, such as build/course"
             )
+    link = _first_link(out)
+    if link is not None:
+        raise UsageError(
+            f"--out {out_dir} holds a symbolic link, {link.relative_to(out)} -> {os.readlink(link)}; a render never "
+            "writes through links (it could overwrite what they point to). Remove the link or choose another --out"
+        )
     return out
+
+
+def _first_link(folder: Path) -> Path | None:
+    """The first symbolic link found anywhere inside `folder` (links are not followed), else None."""
+    if not folder.is_dir():
+        return None
+    for root, dirs, files in os.walk(folder):
+        for name in sorted(dirs + files):
+            if os.path.islink(os.path.join(root, name)):
+                return Path(root) / name
+    return None
+
+
+def inside(out_dir: Path, *parts: str) -> Path:
+    """`out_dir/parts...`, checked at the moment of writing: no folder on the way is a symbolic link, so the
+    path resolves inside the output folder. check_out_dir refuses links up front; this keeps a link made
+    during the render (by a notebook, say) from turning a later write against the inputs."""
+    path = Path(out_dir).joinpath(*parts)
+    for step in [path, *path.parents]:
+        if step == out_dir:
+            break
+        if step.is_symlink():
+            raise UsageError(f"{step} is a symbolic link; a render never writes through links")
+    out, parent = Path(out_dir).resolve(), path.parent.resolve()
+    if parent != out and out not in parent.parents:
+        raise UsageError(f"{path} resolves outside the output folder {out_dir}; a render never writes there")
+    return path
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -196,10 +229,11 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
     result.title = heading.split("·", 1)[-1].strip() if heading.startswith("# ") else stem
     info = course_info(source)
     result.part, result.introduces, result.requires = info["part"], info["introduces"], info["requires"]
-    finals = {suffix: out_dir / f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")}
+    suffixes = (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")
+    finals = {suffix: inside(out_dir, f"{stem}{suffix}") for suffix in suffixes}
     if notebook.resolve() in {f.resolve() for f in finals.values()}:  # check_out_dir refuses it; never touch an input
         raise UsageError(f"refusing to render {notebook} onto itself")
-    tmp_nb = out_dir / f".{stem}.running.ipynb"
+    tmp_nb = inside(out_dir, f".{stem}.running.ipynb")
     start = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -415,10 +449,9 @@ def render(
             return results
         with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
             copies = []
-            (out_dir / "student").mkdir(exist_ok=True)
             for nb in notebooks:
                 student = nbtools.student_edition(nbtools.read(nb))
-                nbtools.write_atomic(student, out_dir / "student" / nb.name)  # the download
+                nbtools.write_atomic(student, _student_copy(out_dir, nb))  # the download
                 nbtools.write_atomic(student, Path(tmp) / nb.name)
                 copies.append(Path(tmp) / nb.name)
             planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
@@ -432,8 +465,13 @@ def _save_student_copies(notebooks: list[Path], out_dir: Path) -> None:
     for nb in notebooks:
         source = nbtools.read(nb)
         if any("### BEGIN SOLUTION" in cell.source for cell in source.cells):
-            (out_dir / "student").mkdir(exist_ok=True)
-            nbtools.write_atomic(nbtools.student_edition(source), out_dir / "student" / nb.name)
+            nbtools.write_atomic(nbtools.student_edition(source), _student_copy(out_dir, nb))
+
+
+def _student_copy(out_dir: Path, notebook: Path) -> Path:
+    """Where the student edition of `notebook` is saved: <out>/student/<name>, never through a link."""
+    inside(out_dir, "student").mkdir(exist_ok=True)
+    return inside(out_dir, "student", notebook.name)
 
 
 class BookError(RuntimeError):

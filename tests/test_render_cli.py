@@ -429,3 +429,44 @@ def test_an_instructor_render_offers_the_student_edition_for_download(tmp_path):
     assert nbtools.STUDENT_STUB in student.cells[-1].source and "return 2 * x" not in student.cells[-1].source
     assert "return 2 * x" in nbformat.read(out / "01_ex.ipynb", as_version=4).cells[-1].source  # the page: solved
     assert 'href="student/01_ex.ipynb" download' in (out / "01_ex.html").read_text()
+
+
+def _notebook_with_solution(path):
+    nb = make_notebook(path, "x = 1")
+    book = nbformat.read(nb, as_version=4)
+    solution = "def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION"
+    book.cells.append(nbformat.v4.new_code_cell(solution))
+    nbformat.write(book, nb)
+    return nb
+
+
+@pytest.mark.parametrize("link", ["student", "_static", "outputs", "_images/deeper"])
+def test_a_symbolic_link_inside_out_is_refused_and_the_source_keeps_its_solutions(tmp_path, capsys, link):
+    src = tmp_path / "nbs"
+    src.mkdir()
+    nb = _notebook_with_solution(src / "05_demo.ipynb")
+    before = nb.read_bytes()
+    out = tmp_path / "out"
+    (out / link).parent.mkdir(parents=True)
+    (out / link).symlink_to(src, target_is_directory=True)  # <out>/student -> the notebooks' folder
+    code = main(["render", str(nb), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"holds a symbolic link, {link} -> {src}" in err and len(err.strip().splitlines()) == 1
+    assert nb.read_bytes() == before  # the solutions are still there
+    assert sorted(p.name for p in src.iterdir()) == ["05_demo.ipynb"]
+
+
+def test_a_link_made_during_a_render_is_not_written_through(tmp_path):
+    src, out = tmp_path / "nbs", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    nb = _notebook_with_solution(src / "05_demo.ipynb")
+    before = nb.read_bytes()
+    (out / "student").symlink_to(src, target_is_directory=True)
+    with pytest.raises(render.UsageError, match="symbolic link"):
+        render._save_student_copies([nb], out)
+    with pytest.raises(render.UsageError, match="symbolic link"):
+        render.inside(out, "student", "05_demo.ipynb")
+    assert nb.read_bytes() == before
+    assert render.inside(out, "05_demo.html") == out / "05_demo.html"

@@ -23,11 +23,15 @@ def is_check_cell(cell) -> bool:
 
 
 def clean(nb):
-    """Return `nb` cleaned in place: outputs only in check cells, lean metadata.
+    """Return `nb` cleaned in place: outputs only in check cells, lean metadata, and every exercise's
+    autograder cell in step with its solution (course_utils.publish.grading.sync).
 
     nbval skips cells without an execution count, so a check cell keeps one: its position among the
     code cells (what a fresh top-to-bottom run shows). Other cells get none.
     """
+    from .publish.grading import sync
+
+    sync(nb)  # every exercise's check cell: hidden tests from its solution, autograder metadata
     nb.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
     nb.metadata["language_info"] = {"name": "python"}
     position = 0
@@ -123,23 +127,17 @@ def read_parameters(path: Path) -> dict:
     return {name: p.default for name, p in declarations(parameters_cell(read(path)).source).items()}
 
 
-STUDENT_STUB = 'raise NotImplementedError("your code here; run the check below for a hint")'
+def student_edition(nb, name: str = "notebook.ipynb"):
+    """The student's copy of a course notebook: nbgrader's release of it (`generate_assignment`): every
+    `### BEGIN SOLUTION` ... `### END SOLUTION` block replaced by nbgrader's stub, hidden tests removed,
+    outputs cleared. It is the notebook an instructor who grades with nbgrader hands out."""
+    from .publish.grading import student_edition as release_one
+
+    return release_one(nb, name)
 
 
-def student_edition(nb):
-    """The student's copy of a course notebook: every `### BEGIN SOLUTION` ... `### END SOLUTION` block
-    replaced by a stub that raises NotImplementedError (markdown answers by "YOUR ANSWER HERE"), and
-    every output cleared. nbgrader's own preprocessors do it, so the markers mean what they mean to an
-    instructor who grades with nbgrader."""
-    from nbgrader.preprocessors import ClearOutput, ClearSolutions
+def student_editions(paths) -> dict:
+    """{name: student edition} of several notebooks, released together (one nbgrader run)."""
+    from .publish.grading import release
 
-    nb = nbformat.from_dict(nb)  # a copy
-    nb, _ = ClearSolutions(enforce_metadata=False, code_stub={"python": STUDENT_STUB}).preprocess(nb, {})
-    nb, _ = ClearOutput().preprocess(nb, {})
-    for cell in nb.cells:  # no reference outputs to compare: a student's notebook only has to run
-        tags = [t for t in cell.metadata.get("tags", []) if t != CHECK_TAG]
-        if tags:
-            cell.metadata["tags"] = tags
-        else:
-            cell.metadata.pop("tags", None)
-    return nb
+    return release([Path(p) for p in paths])

@@ -36,15 +36,23 @@ def _norm(value):
     return value
 
 
+def _number(value) -> float | None:
+    """`value` as a number, or None for what is not one (a bool is not a number here)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def is_correct(expected, answer, tolerance: float = 0) -> bool:
     """Compare an answer with the expected one (see the module docstring for the rules)."""
     if isinstance(expected, bool) or isinstance(answer, bool):
-        return isinstance(answer, bool) and answer == expected
+        return isinstance(answer, bool) and isinstance(expected, bool) and answer == expected
     if isinstance(expected, (int, float)):
-        try:
-            return abs(float(answer) - expected) <= tolerance
-        except (TypeError, ValueError):
-            return False
+        got = _number(answer)
+        return got is not None and abs(got - expected) <= tolerance
     if isinstance(expected, list):
         try:
             return {_norm(a) for a in answer} == {_norm(e) for e in expected}
@@ -53,19 +61,38 @@ def is_correct(expected, answer, tolerance: float = 0) -> bool:
     return _norm(answer) == _norm(expected)
 
 
-def check(qid: str, answer=None) -> bool | None:
-    """Print whether `answer` is right, with a short explanation; a hint while `answer` is None.
+def verdict(qid: str, answer) -> tuple[str, str]:
+    """("right" | "format" | "wrong" | "unanswered", the line to print) for an answer to question `qid`.
 
-    Returns True/False, or None for an unanswered question. It never raises for a wrong or
-    missing answer, so a notebook with unanswered questions still runs top to bottom.
+    "format": the value is right but given in another form (the text "28" for the number 28), or a number
+    was expected and something else came (text, a bool): the line says what form to use.
     """
     q = question(qid)
+    expected = q["answer"]
     if answer is None:
-        print(f"[{qid}] Not answered yet. Hint: {q['hint']}")
-        return None
-    ok = is_correct(q["answer"], answer, q.get("tolerance", 0))
-    if ok:
-        print(f"[{qid}] Correct. {q['explanation']}")
-    else:
-        print(f"[{qid}] Not quite (you answered {answer!r}). Hint: {q['hint']}")
-    return ok
+        return "unanswered", f"[{qid}] Not answered yet. Hint: {q['hint']}"
+    if is_correct(expected, answer, q.get("tolerance", 0)):
+        return "right", f"[{qid}] Correct. {q['explanation']}"
+    numeric = isinstance(expected, (int, float)) and not isinstance(expected, bool)
+    if numeric and isinstance(answer, str):
+        try:
+            as_number = float(answer.replace(",", "").strip())
+        except ValueError:
+            return "format", f"[{qid}] Give a number, such as 12 or 0.5, not text ({answer!r})."
+        if abs(as_number - expected) <= q.get("tolerance", 0):
+            return "format", f"[{qid}] The value is right, but give it as a number ({answer.strip()}, without quotes)."
+        return "wrong", f"[{qid}] Not quite (you answered {answer!r}; give it as a number). Hint: {q['hint']}"
+    if numeric and isinstance(answer, bool):
+        return "format", f"[{qid}] Give a number, not {answer}: True and False are not numbers here."
+    if numeric and _number(answer) is None:
+        return "format", f"[{qid}] Give one number, not {type(answer).__name__} {answer!r}."
+    return "wrong", f"[{qid}] Not quite (you answered {answer!r}). Hint: {q['hint']}"
+
+
+def check(qid: str, answer=None) -> None:
+    """Print whether `answer` is right, with a short explanation; a hint while `answer` is None.
+
+    Prints and returns nothing (no `Out:` under the cell); `verdict` gives the outcome to code. It never
+    raises for a wrong or missing answer, so a notebook with unanswered questions still runs top to bottom.
+    """
+    print(verdict(qid, answer)[1])

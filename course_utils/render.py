@@ -414,8 +414,8 @@ def render(
     """Render notebooks (all of notebooks/ when empty); UsageError before running if an input is wrong,
     Interrupted (after writing the index) if Ctrl-C or SIGTERM stops the render.
 
-    edition "student": the notebooks are first turned into their student copies (solutions replaced by
-    stubs, outputs cleared: nbtools.student_edition); those copies are saved in <out>/student/ for
+    edition "student": the notebooks are first turned into their student copies (nbgrader's release:
+    solutions replaced by stubs, hidden tests removed, outputs cleared); those copies are saved in <out>/student/ for
     download, and they are what runs, so the pages show what a student sees before solving anything.
 
     At the end the book (course_utils.site) is built from the executed notebooks in the folder;
@@ -449,8 +449,9 @@ def render(
             return results
         with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
             copies = []
+            editions = _student_editions(notebooks)
             for nb in notebooks:
-                student = nbtools.student_edition(nbtools.read(nb))
+                student = editions[nb.name]
                 nbtools.write_atomic(student, _student_copy(out_dir, nb))  # the download
                 nbtools.write_atomic(student, Path(tmp) / nb.name)
                 copies.append(Path(tmp) / nb.name)
@@ -462,10 +463,18 @@ def render(
 
 def _save_student_copies(notebooks: list[Path], out_dir: Path) -> None:
     """The student edition of every notebook with exercises, in <out>/student/, for download from its page."""
-    for nb in notebooks:
-        source = nbtools.read(nb)
-        if any("### BEGIN SOLUTION" in cell.source for cell in source.cells):
-            nbtools.write_atomic(nbtools.student_edition(source), _student_copy(out_dir, nb))
+    with_exercises = [nb for nb in notebooks if any("### BEGIN SOLUTION" in c.source for c in nbtools.read(nb).cells)]
+    editions = _student_editions(with_exercises) if with_exercises else {}
+    for nb in with_exercises:
+        nbtools.write_atomic(editions[nb.name], _student_copy(out_dir, nb))
+
+
+def _student_editions(notebooks: list[Path]) -> dict:
+    """nbgrader's release of the notebooks, by name; UsageError (one line) if nbgrader refuses them."""
+    try:
+        return nbtools.student_editions(notebooks)
+    except (RuntimeError, ValueError) as exc:
+        raise UsageError(f"cannot make the student edition: {exc}") from None
 
 
 def _student_copy(out_dir: Path, notebook: Path) -> Path:

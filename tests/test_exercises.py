@@ -398,6 +398,8 @@ def test_the_notebooks_solution_passes_and_the_stub_is_not_solved(name, exercise
     function = re.search(r'check\.exercise\("[^"]+", (\w+)\)', check_cell.source).group(1)
     assert exercises.result(exercise_id, namespace[function]) == "correct"
     assert exercises.result(exercise_id, _stub) == "not solved yet"
+    hidden = check_cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+    exec(hidden, {**namespace, "check": exercises, function: namespace[function]})  # the autograder's test passes
 
 
 @pytest.mark.parametrize("exercise_id", sorted(MISTAKES))
@@ -405,9 +407,9 @@ def test_typical_mistakes_are_caught_with_a_message_and_a_hint(exercise_id, caps
     for mistake in MISTAKES[exercise_id]:
         outcome = exercises.result(exercise_id, mistake)
         assert outcome not in ("correct", "not solved yet"), outcome
-        assert exercises.exercise(exercise_id, mistake) is False
+        assert exercises.exercise(exercise_id, mistake) is None  # prints only: no Out: under the cell
         printed = capsys.readouterr().out
-        assert "not right yet" in printed and "hint:" in printed
+        assert "not right yet" in printed and "hint:" in printed and "how to go about it:" in printed
 
 
 def test_use_falls_back_to_the_reference_and_says_so(capsys):
@@ -424,11 +426,10 @@ def test_student_edition_holds_no_solution_and_no_outputs(path):
     solutions = [line.strip() for c in nb.cells for block in SOLUTION.findall(c.source) for line in block.splitlines()]
     student = nbtools.student_edition(nb)
     text = "\n".join(c.source for c in student.cells)
-    assert "BEGIN SOLUTION" not in text and nbtools.STUDENT_STUB in text
+    assert "BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text and "HIDDEN TESTS" not in text
     leaked = [line for line in solutions if line and line in {s.strip() for s in text.splitlines()}]
     assert leaked == [], f"solution lines in the student edition: {leaked}"
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
-    assert not any(nbtools.is_check_cell(c) for c in student.cells)
 
 
 def test_render_student_edition_runs_to_the_end_and_offers_the_download(tmp_path):
@@ -444,3 +445,90 @@ def test_render_student_edition_runs_to_the_end_and_offers_the_download(tmp_path
     download = nbformat.read(out / "student" / path.name, as_version=4)
     assert "BEGIN SOLUTION" not in "\n".join(c.source for c in download.cells)
     assert f'href="student/{path.name}" download' in (out / "status.html").read_text()
+
+
+def _mine(n, f, p, s):
+    return (n + 2 * p - f) // s + 1
+
+
+def test_the_check_prints_nothing_but_raises_under_nbgrader_with_the_message_and_hint(monkeypatch, capsys):
+    wrong = MISTAKES["05.output_size"][0]
+    assert exercises.exercise("05.output_size", _mine) is None
+    assert "correct" in capsys.readouterr().out
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    exercises.exercise("05.output_size", _mine)  # right: passes silently... apart from its line
+    for fn, says in ((wrong, "not right yet"), (_stub, "not solved yet")):
+        with pytest.raises(AssertionError, match=says) as raised:
+            exercises.exercise("05.output_size", fn)
+        assert "hint:" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "fn", "says"),
+    [
+        ("05.output_size", lambda n, f, p, s: None, "it returned None: did you forget `return`?"),
+        ("05.output_size", lambda n, f, p, s: np.floor((n + 2 * p - f) / s) + 1, "wrap it in int(...)"),
+        ("05.output_size", lambda n, f, p, s: np.int64((n + 2 * p - f) // s + 1) * 1.0, "wrap it in int(...)"),
+        ("05.output_size", lambda n, f, p, s: True, "got the bool True"),
+        ("00.output_delta", lambda out, t: -(out - t) * out * (1 - out), "the sign is flipped"),
+        ("00.output_delta", lambda out, t: 2 * (out - t) * out * (1 - out), "twice the right one"),
+        ("00.output_delta", lambda out, t: (out - t), "got 0.741365, which is not right"),
+        ("00.hidden_delta", lambda d, w, o: (d @ w) * o * (1 - o), "it raised ValueError"),
+        ("01.logistic_gradient", lambda X, y, th: (1 / (1 + np.exp(-(X @ th))) - y) @ X / len(y) * 0.5, "half"),
+        ("06.max_pool_backward", MISTAKES["06.max_pool_backward"][1], "fails on overlapping windows"),
+    ],
+)
+def test_messages_name_the_likely_mistake(exercise_id, fn, says):
+    outcome = exercises.result(exercise_id, fn)
+    assert says in outcome, outcome
+    if exercise_id == "05.output_size":  # a count: no shapes to speak of
+        assert "shape" not in outcome, outcome
+
+
+def test_a_wrong_scalar_answer_gets_no_shape_wording():
+    outcome = exercises.result("08.variance_of_sum", lambda *args: 123.0)
+    assert outcome.startswith("got 123, which is not right (arguments"), outcome
+
+
+def test_passed_k_of_n_names_the_kind_of_case():
+    assign = MISTAKES["06.max_pool_backward"][1]
+    outcome = exercises.result("06.max_pool_backward", assign)
+    assert outcome.startswith("passed ") and " of 13 cases; fails on overlapping windows" in outcome, outcome
+
+
+def test_the_recipe_is_shown_only_after_a_wrong_attempt(capsys):
+    exercises.exercise("06.max_pool_backward", _stub)
+    before = capsys.readouterr().out
+    exercises.exercise("06.max_pool_backward", MISTAKES["06.max_pool_backward"][1])
+    after = capsys.readouterr().out
+    assert "hint:" in before and "how to go about it" not in before
+    assert "how to go about it" in after
+
+
+def test_the_hidden_test_passes_a_students_own_code_and_fails_the_courses_reference():
+    from course_utils import check
+
+    reference = exercises.get("05.output_size").reference
+    check.hidden_test("05.output_size", _mine, _mine)
+
+    def wrapper(*args):
+        return reference(*args)
+
+    for fn in (reference, wrapper, check.use("05.output_size", None), lambda *a: wrapper(*a)):
+        with pytest.raises(AssertionError, match="course's self-check reference"):
+            check.hidden_test("05.output_size", fn, _mine)
+    with pytest.raises(AssertionError, match="not solved yet"):
+        check.hidden_test("05.output_size", _stub, _mine)
+    with pytest.raises(AssertionError, match="hidden test"):
+        check.hidden_test("05.output_size", MISTAKES["05.output_size"][0], _mine)
+
+
+def test_the_hidden_test_compares_with_its_own_reference_not_the_packages(monkeypatch):
+    from course_utils import check
+    from course_utils.exercises import e05_zero_padding
+
+    wrong = MISTAKES["05.output_size"][0]
+    monkeypatch.setattr(exercises.get("05.output_size"), "reference", wrong)  # a student patches the package
+    assert exercises.result("05.output_size", wrong) == "correct"  # the self-check is fooled ...
+    with pytest.raises(AssertionError, match="hidden test"):
+        check.hidden_test("05.output_size", wrong, e05_zero_padding._output_size)  # ... the hidden test is not

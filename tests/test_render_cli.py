@@ -426,7 +426,7 @@ def test_an_instructor_render_offers_the_student_edition_for_download(tmp_path):
     out = tmp_path / "out"
     assert main(["render", str(path), "--out", str(out)]) == 0
     student = nbformat.read(out / "student" / "01_ex.ipynb", as_version=4)
-    assert nbtools.STUDENT_STUB in student.cells[-1].source and "return 2 * x" not in student.cells[-1].source
+    assert "raise NotImplementedError()" in student.cells[-1].source and "return 2 * x" not in student.cells[-1].source
     assert "return 2 * x" in nbformat.read(out / "01_ex.ipynb", as_version=4).cells[-1].source  # the page: solved
     assert 'href="student/01_ex.ipynb" download' in (out / "01_ex.html").read_text()
 

@@ -15,6 +15,19 @@ def _pool(x, f, s, mode="max"):
     return reduce(_windows(x, f, s), axis=(2, 3))
 
 
+def _kind(h, w, f, s) -> str:
+    """What a case of pooling tests, for the check's message."""
+    if s < f:
+        kind = "overlapping windows"
+    elif s > f:
+        kind = "windows with gaps between them"
+    elif (h - f) % s or (w - f) % s:
+        kind = "a last row or column that no window covers"
+    else:
+        kind = "windows that tile the image"
+    return f"{kind} ({h} x {w} input, f = {f}, s = {s})"
+
+
 def _pool_cases(rng):
     worked = np.array([[1, 9, 2, 4], [3, 2, 8, 1], [6, 1, 5, 3], [2, 4, 0, 1]], dtype=float)
     shapes = [  # (H, W, f, s)
@@ -26,11 +39,12 @@ def _pool_cases(rng):
         (8, 6, 4, 4),
         (7, 10, 3, 3),
     ]
-    cases = [((worked, 2, 2, mode), {}) for mode in ("max", "avg")]
+    cases = [((worked, 2, 2, mode), {}, f"the notebook's worked example, mode {mode!r}") for mode in ("max", "avg")]
     for h, w, f, s in shapes + [(int(rng.integers(5, 13)), int(rng.integers(5, 13)), int(rng.integers(1, 5)),
                                   int(rng.integers(1, 5))) for _ in range(6)]:
         x = rng.normal(size=(h, w))
-        cases += [((x, f, s, "max"), {}), ((x.copy(), f, s, "avg"), {})]
+        cases += [((x, f, s, "max"), {}, f"{_kind(h, w, f, s)}, mode 'max'"),
+                  ((x.copy(), f, s, "avg"), {}, f"{_kind(h, w, f, s)}, mode 'avg'")]  # fmt: skip
     return cases
 
 
@@ -45,13 +59,13 @@ def _max_pool_backward(x, grad_out, f, s):
 
 def _max_pool_backward_cases(rng):
     worked = np.array([[1, 9, 2, 4], [3, 2, 8, 1], [6, 1, 5, 3], [2, 4, 0, 1]], dtype=float)
-    cases = [((worked, np.array([[1.0, 2.0], [3.0, 4.0]]), 2, 2), {})]
+    cases = [((worked, np.array([[1.0, 2.0], [3.0, 4.0]]), 2, 2), {}, "the worked example of the notebook")]
     shapes = [(6, 6, 2, 2), (7, 7, 2, 2), (7, 7, 3, 2), (9, 9, 3, 1), (5, 8, 2, 1), (8, 8, 4, 4)]
     shapes += [(int(rng.integers(4, 12)), int(rng.integers(4, 12)), int(rng.integers(2, 5)), int(rng.integers(1, 4)))
                for _ in range(6)]
     for h, w, f, s in shapes:
         out_shape = ((h - f) // s + 1, (w - f) // s + 1)
-        cases.append(((rng.normal(size=(h, w)), rng.normal(size=out_shape), f, s), {}))
+        cases.append(((rng.normal(size=(h, w)), rng.normal(size=out_shape), f, s), {}, _kind(h, w, f, s)))
     return cases
 
 
@@ -60,16 +74,20 @@ EXERCISES = {
         title="max and average pooling by hand",
         reference=_pool,
         cases=_pool_cases,
-        hint="the output has floor((n - f) / s) + 1 values along a side of length n; value (i, j) summarizes the "
-        "f x f window whose top-left corner is (s * i, s * j): its largest value for mode 'max', its mean for 'avg'",
+        hint="each output value summarizes one f x f window of x, and the windows start every s pixels: count "
+        "how many windows fit along each side, then decide what each mode keeps of a window",
+        recipe="make the output array first (its side is how many windows fit), then fill value (i, j) from the "
+        "window whose top-left corner is s pixels times (i, j): its largest value for 'max', its mean for 'avg'",
     ),
     "06.max_pool_backward": Exercise(
         title="the gradient of max pooling",
         reference=_max_pool_backward,
         cases=_max_pool_backward_cases,
-        hint="start from zeros shaped like x; for each window (i, j) find the row and column of its maximum "
-        "(np.argmax gives a flat index, np.unravel_index turns it into a row and a column), and add grad_out[i, j] "
-        "there, offset by the window's corner (s * i, s * j); add (+=), since with overlapping windows one pixel "
-        "can win several times; every other pixel of the window gets nothing",
+        hint="max pooling passes on only the largest value of each window, so only that value influenced the "
+        "output: think about which input pixels should receive any gradient at all, and what happens to a pixel "
+        "that is the largest of two windows",
+        recipe="start from zeros shaped like x; for each output position (i, j) look at its window, find where "
+        "its maximum sits (np.argmax and np.unravel_index), and route grad_out[i, j] to that pixel of x; "
+        "accumulate rather than overwrite",
     ),
 }

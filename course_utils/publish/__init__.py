@@ -1,0 +1,1 @@
+"""The instructor's tooling, out of the students' way: grading with nbgrader (`grading`)."""

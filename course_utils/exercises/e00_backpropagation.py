@@ -28,7 +28,8 @@ def _hidden_delta(delta_next, w_next, out_h):
 
 def _hidden_delta_cases(rng):
     cases = []
-    for m, n_h, n_out in [(1, 2, 2), (1, 3, 2), (4, 2, 3), (5, 4, 4), (3, 6, 1), (2, 1, 5)]:
+    # not square first: a kernel turned the wrong way fails on the shapes, not on values
+    for m, n_h, n_out in [(4, 2, 3), (1, 3, 2), (1, 2, 2), (5, 4, 4), (3, 6, 1), (2, 1, 5)]:
         delta_next = rng.normal(scale=0.1, size=(m, n_out))
         w_next = rng.normal(size=(n_h, n_out))
         out_h = rng.uniform(0.05, 0.95, size=(m, n_h))
@@ -91,22 +92,34 @@ EXERCISES = {
         title="delta of a sigmoid output unit",
         reference=_output_delta,
         cases=_output_delta_cases,
-        hint="delta = dE/dout times dout/dnet: the first factor comes from the squared error, the second is the "
-        "sigmoid's derivative written with the unit's output; element by element, for arrays of any shape",
+        hint="delta is how fast E changes with the unit's net input, so by the chain rule it is the product of how E "
+        "depends on out and how the sigmoid's out depends on net; the sign of the first factor is the usual trap, and "
+        "everything works element by element",
+        recipe="differentiate E = 1/2 (t - out)^2 with respect to out (the 1/2 cancels the 2; check which way round "
+        "the difference comes out), write the sigmoid's derivative with out instead of net (section 3), and multiply "
+        "the two; use only element-wise arithmetic, no loops and no np.dot, so that numbers and arrays of any shape "
+        "both work",
     ),
     "00.hidden_delta": Exercise(
         title="delta of a hidden layer",
         reference=_hidden_delta,
         cases=_hidden_delta_cases,
-        hint="send the next layer's deltas back through its kernel (shape (hidden, next): which way must it be "
-        "turned so that the result has one column per hidden unit?), then multiply element by element by the "
-        "hidden units' sigmoid derivative",
+        hint="a hidden unit reaches E through every unit of the next layer, so its delta collects the next layer's "
+        "deltas, weighted by the weights that connect it to them, and then passes through its own sigmoid's slope; "
+        "the result has one row per example and one column per hidden unit",
+        recipe="first combine delta_next, shape (m, next), with W_next, shape (hidden, next), in one matrix product "
+        "whose result is (m, hidden): the shapes tell you which of the two has to be transposed; then multiply that "
+        "element by element by the sigmoid's derivative of the hidden units, written with out_h as in exercise 1",
     ),
     "00.centered_difference": Exercise(
         title="numerical gradient by centered differences",
         reference=_centered_difference,
         cases=_centered_difference_cases,
-        hint="for each i, evaluate f with only theta[i] moved by +eps and by -eps (the other entries unchanged, "
-        "theta itself left as it was), and divide the difference by the distance between the two points",
+        hint="each g[i] is the slope of f along entry i alone: compare f a small step above and a small step below "
+        "theta in that one direction, symmetric about theta, without changing theta itself",
+        recipe="start from an array of zeros shaped like theta; for each index i make a copy of theta with only entry "
+        "i raised by eps and another with it lowered by eps (or add and subtract eps times a unit vector e_i), "
+        "evaluate f at both, and divide the difference of the two values by the distance between the two points; "
+        "never write into theta itself",
     ),
 }

@@ -83,23 +83,35 @@ EXERCISES = {
         title="gradient of the logistic regression loss",
         reference=_logistic_gradient,
         cases=_logistic_gradient_cases,
-        hint="compute the prediction y_hat of every example, multiply the errors y_hat - y by the examples "
-        "(one row of X each; mind which way X must be turned), and take the mean over the m examples",
+        hint="the gradient of J is the mean over the m examples of the one-example gradient of section 4; the trap is "
+        "the shapes: X is (m, n), there is one error per example, and the result needs one number per parameter",
+        recipe="compute the scores X theta and pass them through the sigmoid to get y_hat, shape (m,); take the "
+        "errors y_hat - y; combine X and the errors in one matrix product so that entry j adds up error times x_j "
+        "over the examples (X has to be turned for the shapes to fit, and the result must be (n,)); finally turn that "
+        "sum into a mean",
     ),
     "01.softmax": Exercise(
         title="numerically stable softmax",
         reference=_softmax,
         cases=_softmax_cases,
         compare=_compare_probabilities,
-        hint="each row of scores (the last axis) is one example: subtract that row's own largest score before "
-        "exponentiating, then divide by that row's sum; keepdims=True keeps the shapes compatible",
+        hint="softmax gives the same probabilities if one number is subtracted from every score of a row, and the "
+        "right choice of that number keeps exp from overflowing; each row (the last axis) is one example, so work "
+        "along that axis only",
+        recipe="find each row's largest score along the last axis (keepdims=True lets it broadcast against the "
+        "scores), shift the row by it, exponentiate, and normalize by the row's sum along the same axis, again with "
+        "keepdims=True",
     ),
     "01.logits_gradient": Exercise(
         title="gradient of the cross-entropy with respect to the scores",
         reference=_logits_gradient,
         cases=_logits_gradient_cases,
         compare=_compare_finite,
-        hint="per example it is softmax(scores) minus the one-hot row of the true class; compute softmax stably "
-        "(scores can be around 1000), and the loss is a mean over the m examples",
+        hint="row i of the gradient compares what the model predicts for example i (its softmax probabilities) with "
+        "what its label says (a one-hot row), and the loss is a mean over the m examples; scores can be around 1000, "
+        "so the softmax must be the stable one",
+        recipe="compute the stable softmax of every row (subtract the row's largest score first, as in exercise 2); "
+        "build the one-hot matrix of the labels, shape (m, K), for instance by indexing the rows of np.eye(K) with "
+        "labels; take the difference of the two matrices and account for the mean over the m examples",
     ),
 }

@@ -54,23 +54,34 @@ EXERCISES = {
         title="the derivatives of four activations",
         reference=_derivatives,
         cases=_derivatives_cases,
-        hint="use the table: sigmoid' and tanh' are written with the function's own value (sigma(x), tanh(x)), "
-        "not with x; ReLU' and leaky ReLU' are 1 where x > 0 and 0 (or alpha) elsewhere, x = 0 included; "
-        "return four arrays shaped like x, in the order sigmoid', tanh', ReLU', leaky ReLU'",
+        hint="the derivatives of sigmoid and tanh are most easily written with the functions' own values, not with x, "
+        "and those of ReLU and leaky ReLU are piecewise constant: decide which side x = 0 belongs to (TensorFlow's "
+        "convention)",
+        recipe="compute sigma(x) and np.tanh(x) once and build the first two derivatives from them with the table of "
+        "section 1; for the other two use np.where on the condition x > 0 with the slope of each side (x = 0 goes "
+        "with the negative side), and mind that leaky ReLU's slope below 0 is a constant; return four arrays shaped "
+        "like x, in the order sigmoid', tanh', ReLU', leaky ReLU'",
     ),
     "02.merge_linear": Exercise(
         title="two linear layers as one",
         reference=_merge_linear,
         cases=_merge_linear_cases,
-        hint="expand (x W1 + b1) W2 + b2 and collect what multiplies x and what does not; with row vectors x, "
-        "the kernel of the first layer comes first in the product, and b1 goes through W2 too",
+        hint="a linear layer applied to the output of another linear layer is still one linear function of x: write "
+        "the second layer's output in terms of x and see which part multiplies x and which part does not",
+        recipe="substitute the first layer's output into the second layer, multiply out, and group the terms: the "
+        "kernel is whatever multiplies x, the bias is every term without x (each of those must reach the n_out "
+        "outputs, so follow what happens to b1 on its way); with Keras' row vectors x W the first layer's kernel "
+        "comes first in a product; return (W, b)",
     ),
     "02.global_clipnorm": Exercise(
         title="clipping by the global norm",
         reference=_clip_by_global_norm,
         cases=_clip_cases,
-        hint="one norm for all variables together: the square root of the sum of the squares of every "
-        "component of every gradient; then scale every gradient by the same factor min(1, c / norm), so "
-        "gradients already below the threshold are left as they are",
+        hint="global_clipnorm treats all the gradients as one long vector: one norm for all of them together, and one "
+        "common factor that shrinks them only when that norm exceeds c, so the direction of the whole update is kept",
+        recipe="add up the squares of every component of every array in the list (np.sum over each array, then the "
+        "sum over the list) and take one square root; from it and c compute the single scale factor, which is 1 when "
+        "the norm is already at most c and brings the norm down to exactly c otherwise; multiply every array by it "
+        "and return a tuple",
     ),
 }

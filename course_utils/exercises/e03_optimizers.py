@@ -50,18 +50,26 @@ EXERCISES = {
         title="exponentially weighted average",
         reference=_ewa,
         cases=_ewa_cases,
-        hint="start from v = 0 and, for t = 1, 2, ..., mix in each value with weight 1 - beta; with "
-        "bias_correction=True divide each v_t by 1 - beta**t (t counts from 1) but keep the running v "
-        "uncorrected; return all the averages, one per value",
+        hint="the average is a running one: each v_t is computed from the previous average and the new value only "
+        "(the recursion of section 1), starting from v_0 = 0; bias correction changes what you return, not the "
+        "running average that the next step uses",
+        recipe="loop over the values with t counting from 1 (enumerate with start=1); update v by the recursion; "
+        "append v, or with bias_correction=True v divided by the sum of its weights (section 1 shows what that sum "
+        "is: a power of beta is in it); keep the recursion running on the uncorrected v; return np.array of all the "
+        "appended averages",
         atol=1e-9,
     ),
     "03.adam_step": Exercise(
         title="one Adam step, Keras' form",
         reference=_adam_step,
         cases=_adam_cases,
-        hint="update m (with g) and v (with g squared) first, then step with the new m and v; both bias "
-        "corrections go into the step size alpha_t, not into m and v; Keras adds epsilon after taking the root "
-        "of the uncorrected v; return (new w, new m, new v)",
+        hint="Adam is momentum (an average m of the gradients) plus RMSprop (an average v of their squares), with "
+        "bias correction; in Keras' form both corrections go into the step size alpha_t rather than into m and v, "
+        "which moves epsilon to a different place than in the paper",
+        recipe="update m with g and v with g squared first (each an exponentially weighted average with its own "
+        "beta), then compute alpha_t from learning_rate and the two corrections as in the exercise's text (t counts "
+        "from 1), then take the step with the new m and v, not the old ones, adding epsilon after the square root of "
+        "v; return (new w, new m, new v)",
         atol=1e-9,
     ),
 }

@@ -69,23 +69,33 @@ EXERCISES = {
         title="sliding the filter (valid cross-correlation)",
         reference=_slide,
         cases=_slide_cases,
-        hint="the output has one value per position where the whole f x f filter fits inside x (n - f + 1 along "
-        "a side of length n); at position (i, j) take the patch whose top-left corner is (i, j), multiply it "
-        "element by element with k as it is (not flipped) and add up the products",
+        hint="the output has one value per position where the whole f x f filter fits inside x, and each value "
+        "measures how well the patch under the filter matches it; the filter is used as it is, not flipped (a "
+        "cross-correlation)",
+        recipe="make the output array first (count along each side the positions where the filter still lies entirely "
+        "inside x, the last one included), loop over its rows and columns, cut out the f x f patch of x whose "
+        "top-left corner is the output position, multiply it element by element with k and add up the products "
+        "(np.sum)",
     ),
     "04.conv_channels": Exercise(
         title="several input channels, several filters, a bias",
         reference=_conv_channels,
         cases=_conv_channels_cases,
-        hint="the output has shape (H - f + 1, W - f + 1, K): one channel per filter; value (i, j, k) is the sum "
-        "over the patch's rows, columns AND input channels of the patch times w[:, :, :, k], plus b[k] "
-        "(the f x f x C patch at (i, j) broadcasts against w if you give it a last axis of length 1)",
+        hint="each filter spans all C input channels and produces one output channel, so there are K output channels; "
+        "one output value sums over the patch's rows, columns and channels at once, and then gets its filter's bias",
+        recipe="make the output array (rows and columns as in exercise 1, one channel per filter); at each position "
+        "cut out the f x f x C patch, give it a last axis of length 1 (patch[..., None]) so that it broadcasts "
+        "against w of shape (f, f, C, K), multiply, sum over the rows, columns and channels so that one value per "
+        "filter is left, and add the biases",
     ),
     "04.slide_strided": Exercise(
         title="a strided convolution",
         reference=_slide_strided,
         cases=_slide_strided_cases,
-        hint="the output has floor((n - f) / s) + 1 values along a side of length n; output value (i, j) is the "
-        "window whose top-left corner is (s * i, s * j) (not (i, j)), multiplied by k and summed",
+        hint="the filter now jumps s pixels between positions, so fewer positions fit, and output value (i, j) no "
+        "longer comes from the window at (i, j) of x: think about where each window starts",
+        recipe="count along each side how many windows fit when the window moves s pixels at a time (the last one "
+        "must still lie entirely inside x), make the output array, and fill value (i, j) from the f x f window whose "
+        "top-left corner is s times further along than (i, j), multiplied by k and summed",
     ),
 }

@@ -33,13 +33,21 @@ EXERCISES = {
         title="output size of a convolution",
         reference=_output_size,
         cases=_output_size_cases,
-        hint="count how many times an f-wide window fits in n + 2p pixels when it moves s pixels at a time; "
-        "the first position counts too, and a window that would stick out does not count",
+        hint="padding adds p zeros on each side; the question is how many positions an f-wide window can take in the "
+        "padded input when it moves s pixels at a time, without ever sticking out",
+        recipe="draw a small case by hand (n = 7, f = 3, p = 0, first with s = 1, then with s = 2) and count the "
+        "positions; then put the count into symbols: how far can the window's left edge travel inside the padded "
+        "input, how many whole s-pixel steps fit in that distance (round down with //, so that the result stays an "
+        "int), and do not forget the starting position",
     ),
     "05.pad": Exercise(
         title="zero padding by hand",
         reference=_pad,
         cases=_pad_cases,
-        hint="make an array of zeros p larger on every side, then copy x into its middle",
+        hint="the result is x framed by p rows and columns of zeros on every side: a larger array of the same dtype, "
+        "with x unchanged in its middle",
+        recipe="create an array of zeros (np.zeros, with x's dtype) that is p larger on every side, so 2p larger "
+        "along each axis, then assign x into the slice that starts p rows and p columns in and is exactly as large as "
+        "x",
     ),
 }

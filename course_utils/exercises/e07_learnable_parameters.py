@@ -82,22 +82,33 @@ EXERCISES = {
         title="parameters of a Dense layer",
         reference=_dense,
         cases=_dense_cases,
-        hint="every input is wired to every unit, one weight per wire, and every unit has its own bias",
+        hint="a Dense layer connects every input to every unit, and each unit also has a parameter of its own: count "
+        "the connections and those extras",
+        recipe="write down the shapes of the layer's two arrays in Keras, the kernel (n_in, n_out) and the bias (one "
+        "entry per unit), and count their entries; you can compare with count_params() of a keras.layers.Dense(n_out) "
+        "built on n_in inputs; return a Python int",
     ),
     "07.conv2d_params": Exercise(
         title="parameters of a Conv2D layer",
         reference=_conv2d,
         cases=_conv2d_cases,
-        hint="one filter holds a weight for every cell of its k x k window in every input channel, plus one "
-        "bias; there are `filters` such filters, and the image's height and width do not enter",
+        hint="parameters belong to the filters, not to the pixels: the same filter slides over every position, so "
+        "count what one filter holds (it is as deep as its input, and has a bias) and how many filters there are",
+        recipe="write down the shapes of a Keras Conv2D's kernel, (k, k, c_in, filters), and of its bias (one entry "
+        "per filter), and count the entries of both; the window has k cells along each of its two sides, and the "
+        "image's height and width do not enter; return a Python int",
     ),
     "07.count_layer": Exercise(
         title="one layer: its parameters and its output shape",
         reference=_count_layer,
         cases=_count_layer_cases,
         compare=_compare_layer,
-        hint="a layer's count depends on the last axis of what comes in (channels, or the vector's length); "
-        "a 'same' convolution keeps height and width and sets the depth to its number of filters; pooling "
-        "divides height and width by p, rounding down; Flatten multiplies the three sizes together",
+        hint="a layer's parameter count depends only on the last axis of what comes in (the channels, or the vector's "
+        "length), and its output shape is what the next layer sees; pooling and Flatten have no parameters, they only "
+        "change the shape",
+        recipe="branch on spec[0]: for 'conv' count as in exercise 2 with c_in = shape[-1], keep height and width "
+        "('same') and make the depth the number of filters; for 'dense' count as in exercise 1 with n_in = shape[-1]; "
+        "for 'pool' divide height and width by p, rounding down, and keep the depth; for 'flatten' multiply the three "
+        "sizes; return (count, output shape as a tuple)",
     ),
 }

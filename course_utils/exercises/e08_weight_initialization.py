@@ -48,26 +48,36 @@ EXERCISES = {
         title="the variance of a weighted sum",
         reference=_variance_of_sum,
         cases=_variance_cases,
-        hint="z is a sum of independent terms w_i x_i, so their variances add up; the term w_i x_i, with x_i "
-        "a fixed number, has variance var_w times x_i squared",
+        hint="the weights are independent with mean 0 while the inputs x_i are fixed numbers: think about what a "
+        "constant factor does to a variance, and about what happens to the variances of independent terms when they "
+        "are added",
+        recipe="find the variance of one term w_i x_i (how does a constant factor come out of a variance?), then "
+        "combine the terms over i, which independence lets you do by adding their variances; one NumPy sum over the "
+        "array x does it; return a number, not an array",
         atol=1e-9,
     ),
     "08.glorot_limit": Exercise(
         title="the glorot_uniform limit of a kernel",
         reference=_glorot_limit,
         cases=_shape_cases,
-        hint="the last two numbers of the shape are the input and output channels (or units); every other "
-        "axis is the kernel window, whose size multiplies both fans; then L = sqrt(6 / (n_in + n_out)), "
-        "both fans inside one square root",
+        hint="Glorot balances the forward and the backward pass, so the limit depends on both fans; for a convolution "
+        "a fan is not just a channel count, because every cell of the kernel window adds a connection",
+        recipe="read the shape from the end: the last axis is the output channels (or units), the one before it the "
+        "input channels, and every earlier axis belongs to the kernel window; multiply the window's sizes (np.prod of "
+        "the leading axes, 1 for a Dense kernel), multiply both channel counts by it to get n_in and n_out, and "
+        "evaluate the limit of section 4 with both fans under one square root; return a float",
         atol=1e-9,
     ),
     "08.he_std": Exercise(
         title="the he_normal standard deviation of a kernel",
         reference=_he_std,
         cases=_shape_cases,
-        hint="only n_in counts for He: the product of every axis but the last (window times input channels); "
-        "the weights' standard deviation is sqrt(2 / n_in); the 0.8796 belongs to the truncated normal's "
-        "stddev argument, not to the result",
+        hint="He looks only at the fan-in, the number of weights that feed one output value, which for a convolution "
+        "includes the whole kernel window; the value asked for is the standard deviation of the weights drawn, not "
+        "the stddev argument Keras gives its truncated normal",
+        recipe="get n_in as the product of every axis of the shape except the last (window times input channels); "
+        "take He's variance in terms of n_in from section 3 and return its square root as a float, with no 0.8796 "
+        "factor",
         atol=1e-9,
     ),
 }

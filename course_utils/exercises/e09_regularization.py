@@ -107,16 +107,23 @@ EXERCISES = {
         title="when early stopping stops, and which epoch it restores",
         reference=_early_stopping,
         cases=_early_stopping_cases,
-        hint="walk through the epochs keeping the lowest loss so far, its epoch, and a count of epochs in a row "
-        "that were not strictly lower (an equal loss does not count as lower); stop as soon as that count "
-        "reaches patience; epochs are counted from 1 and the result is (best epoch, epochs run)",
+        hint="EarlyStopping waits patience epochs for an improvement, and only a val_loss strictly lower than every "
+        "earlier one counts as one; the answer is two epoch numbers counted from 1: the epoch whose weights are "
+        "restored and the last epoch that ran",
+        recipe="walk through the losses with enumerate(val_losses, start=1), keeping the best loss so far (start at "
+        "infinity), its epoch, and a counter of epochs since the last improvement; on a strictly lower loss update "
+        "the best and its epoch and reset the counter, otherwise increase it and stop as soon as it reaches patience, "
+        "returning the best epoch and the current one; if the loop ends without stopping, every epoch ran",
     ),
     "09.l2_penalty": Exercise(
         title="the L2 penalty of a model",
         reference=_l2_penalty,
         cases=_l2_cases,
-        hint="add up the squares of every entry of every kernel and multiply the total by lam (Keras' form: no 1/2, "
-        "no 1/m); the biases are the 1-D arrays of the list and are not penalized",
+        hint="the penalty covers the kernels only: in the list that get_weights returns, the biases are the 1-D "
+        "arrays and are left out; Keras writes it without the textbook's 1/2 and 1/m (section 6, two ways of writing "
+        "the same penalty)",
+        recipe="keep the arrays with more than one dimension (their ndim), add up the squares of all their entries "
+        "(np.sum for each array, then the sum over the list), and scale the total by lam; return a float",
     ),
     "09.dropout": Exercise(
         title="inverted dropout",
@@ -124,8 +131,11 @@ EXERCISES = {
         cases=_dropout_cases,
         compare=_same_shape,
         extra=[_dropout_statistics],
-        hint="in training mode draw one random number per entry of h from rng (not from np.random), keep the entry "
-        "with probability 1 - rate, set the others to 0 and divide the kept ones by 1 - rate; in inference mode "
-        "return h unchanged",
+        hint="every entry is dropped on its own with probability rate, and the kept ones are scaled up so that the "
+        "expected output equals the input (inverted dropout); the mask must come from the generator rng, and "
+        "inference mode changes nothing",
+        recipe="if training is False return h as it is; otherwise draw one uniform number per entry with "
+        "rng.random(h.shape), keep the entries whose number is at least rate (that happens with probability 1 - "
+        "rate), set the others to 0 (np.where), and divide the kept ones by the probability of being kept",
     ),
 }

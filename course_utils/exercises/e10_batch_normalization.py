@@ -63,26 +63,36 @@ EXERCISES = {
         title="batch normalization in training mode",
         reference=_batch_norm_train,
         cases=_train_cases,
-        hint="compute each feature's mean and variance over the batch (axis 0), the variance dividing by m, not "
-        "m - 1; subtract the mean, divide by the square root of (variance + epsilon), then multiply by gamma "
-        "and add beta",
+        hint="each feature (column) is standardized with the mean and variance of the batch itself, taken over the "
+        "examples (axis 0) with the biased variance; epsilon keeps the division safe, and gamma and beta then give "
+        "the layer a scale and a shift of its own",
+        recipe="compute each feature's mean and variance along axis 0 (np.var divides by m, as BN does; no ddof=1), "
+        "then follow the formulas of section 2, first for x_hat and then for y, with epsilon under the square root; "
+        "the (C,) arrays broadcast against the (m, C) batch",
         atol=1e-9,
     ),
     "10.moving_update": Exercise(
         title="the update of the moving statistics",
         reference=_moving_update,
         cases=_moving_cases,
-        hint="return two arrays: each is momentum times the old moving value plus (1 - momentum) times the "
-        "batch's statistic; the batch statistics are per feature over axis 0, with the biased variance "
-        "(divide by m)",
+        hint="the moving statistics are exponentially weighted averages of the batch statistics: momentum is the "
+        "share of the old moving value that is kept, and the batch statistics are the same per-feature mean and "
+        "biased variance as in training mode",
+        recipe="compute the batch's mean and variance per feature (axis 0, the variance dividing by m), then update "
+        "each moving value by the rule of section 2 with rho = momentum (most of the weight stays on the old moving "
+        "value), and return the pair (new mean, new variance)",
         atol=1e-9,
     ),
     "10.batch_norm_inference": Exercise(
         title="batch normalization in inference mode",
         reference=_batch_norm_inference,
         cases=_inference_cases,
-        hint="the same transform as in training mode, but with the moving mean and moving variance you are given "
-        "instead of statistics of the batch x; keep epsilon under the square root",
+        hint="in inference mode the output for one example must not depend on the others in the batch: the layer uses "
+        "its stored moving statistics in place of the batch's own, and otherwise applies the same transform as in "
+        "training mode",
+        recipe="take your training-mode transform and replace the batch mean and variance by moving_mean and "
+        "moving_variance, computing nothing from the statistics of x; epsilon stays under the square root, then gamma "
+        "and beta as before",
         atol=1e-9,
     ),
 }

@@ -54,15 +54,21 @@ EXERCISES = {
         title="multiplications of a 'same' convolution",
         reference=_conv_multiplications,
         cases=_conv_multiplications_cases,
-        hint="with 'same' padding and stride 1 the output is side x side x filters; each output value is a sum "
-        "over a kernel x kernel window of all the input channels, one multiplication per term",
+        hint="the cost is the number of output values times the work of one output value: think about what 'same' "
+        "padding and stride 1 mean for the output's height and width, and about how many input numbers one output "
+        "value reads",
+        recipe="first write the output's shape (what do 'same' and stride 1 keep, and what sets the depth?), then "
+        "count the weights of one filter: each is one multiplication for every output value the filter produces; the "
+        "total is the product of the two counts; return an int",
     ),
     "11.residual_forward": Exercise(
         title="the forward pass of a residual block",
         reference=_residual_forward,
         cases=_residual_cases,
-        hint="the branch is conv1, then a ReLU, then conv2; add the block's input x to the branch's output, "
-        "and apply the ReLU to the sum, not to the branch alone",
+        hint="the block learns a change F(x) to its input rather than a whole new mapping: the shortcut carries x "
+        "around the branch unchanged, and the last ReLU comes after the two paths meet",
+        recipe="compute the branch in the order of the diagram: conv1, a ReLU (np.maximum with 0), conv2, with no "
+        "ReLU right after conv2; then join the branch with the shortcut and apply the final ReLU to the joined result",
         atol=1e-9,
     ),
 }

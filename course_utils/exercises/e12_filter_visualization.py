@@ -74,17 +74,24 @@ EXERCISES = {
         title="one gradient-ascent step on the image",
         reference=_ascent_step,
         cases=_ascent_cases,
-        hint="record loss_fn(image) under a tf.GradientTape that watches the image (a constant, not a variable), "
-        "take the gradient with respect to the image, divide it by its root-mean-square plus 1e-8, and move the "
-        "image *along* it by step_size; return the new image and the loss",
+        hint="the ascent changes the image, not the weights, so the gradient is taken with respect to the image, a "
+        "plain tensor that the tape does not watch by itself; normalizing the gradient makes every step the same "
+        "size, and ascent means moving along the gradient, not against it",
+        recipe="open a tf.GradientTape, tell it to watch the image, and compute the loss inside the with block; "
+        "outside it, take tape.gradient of the loss with respect to the image; compute the gradient's "
+        "root-mean-square (tf.square, tf.reduce_mean, tf.sqrt) and divide the gradient by it plus 1e-8; add step_size "
+        "times the normalized gradient to the image and return (new image, loss)",
         atol=1e-3,
     ),
     "12.receptive_field": Exercise(
         title="the receptive field of a stack of layers",
         reference=_receptive_field,
         cases=_receptive_field_cases,
-        hint="keep two numbers, the side of the window (start at 1) and the jump between neighbouring units in "
-        "input pixels (start at 1); a layer first widens the window by (kernel - 1) times the current jump, then "
-        "multiplies the jump by its stride",
+        hint="two things change as you go up the stack: how wide the window seen by one unit is, and how far apart, "
+        "in input pixels, neighbouring units are; a kernel widens the window in steps of that spacing, and a stride "
+        "stretches the spacing for every layer above it",
+        recipe="start with a window of side 1 and a spacing of 1 (one pixel); for each (kernel, stride) pair in "
+        "order, first widen the window by kernel - 1 steps of the current spacing, then update the spacing with the "
+        "stride (the order matters); return the window's side as an int",
     ),
 }

@@ -93,18 +93,25 @@ EXERCISES = {
         title="the parameters of an MBConv block",
         reference=_mbconv_params,
         cases=_mbconv_cases,
-        hint="the block widens c_in to expand * c_in channels with a 1 x 1 convolution, filters each wide channel "
-        "with its own k x k filter, and projects to c_out with a 1 x 1 convolution, none with a bias; each of the "
-        "three is followed by BatchNormalization, with 2 trainable and 2 non-trainable numbers per channel; "
-        "return (trainable, non_trainable)",
+        hint="an MBConv block is three convolutions without biases (expand 1 x 1, depthwise k x k, project 1 x 1), "
+        "each followed by BatchNormalization: count each convolution's weights from the channels it reads and writes, "
+        "and remember which of BatchNormalization's four numbers per channel are trainable",
+        recipe="write the channel counts along the block: c_in, then expand * c_in after the expansion and after the "
+        "depthwise step, then c_out; count a 1 x 1 convolution as one weight per (input channel, output channel) pair "
+        "and the depthwise one as one k x k filter per channel; add the BatchNormalization numbers of the three "
+        "outputs (gamma and beta trainable, moving mean and variance not); return (trainable, non_trainable) as ints",
     ),
     "13.unfreeze": Exercise(
         title="unfreeze the top stage for fine-tuning",
         reference=_unfreeze_for_fine_tuning,
         cases=lambda rng: [],
         extra=[_check_unfreeze],
-        hint="a layer inside a frozen model contributes no trainable weights, so make the base trainable first; "
-        "then set every layer's `trainable`: True only for the layers named in top_layers that are not "
-        "BatchNormalization (isinstance), False for every other layer",
+        hint="a frozen model contributes no trainable weights, whatever the flags of its layers say, and "
+        "BatchNormalization layers stay frozen during fine-tuning; every layer of base must end up either trainable "
+        "or frozen, none left as it was",
+        recipe="make the base itself trainable again first (setting a model's trainable also sets all its layers'), "
+        "then go through base.layers and decide each layer's trainable flag from two facts: whether its name is in "
+        "top_layers, and whether it is a BatchNormalization layer (isinstance with keras.layers.BatchNormalization); "
+        "change base in place and return nothing",
     ),
 }

@@ -7,7 +7,7 @@ OUT ?= build/course
 JOBS ?= 2
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install render test unit nbval lint strip record lab bench clean
+.PHONY: install render test unit nbval lint strip record lab bench grade-check clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,9 @@ strip: install
 
 record: install
 	$(PY) -m course_utils record $(NB)
+
+grade-check: install
+	$(PY) -m course_utils.publish.grading $(NB)
 
 lab: install
 	$(PY) -m jupyter lab notebooks

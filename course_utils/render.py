@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import nbtools, params
+from .publish import colab
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -442,16 +443,20 @@ def render(
         raise UsageError(f"cannot write to --out {out_dir}: {exc.strerror or exc}") from None
     with _FolderLock(out_dir):
         _remove_temporaries(out_dir)
+        source = colab.requirement(repository_url)  # what the notebooks' Colab cell installs ("" without a URL)
         if edition == "instructor":
-            _save_student_copies(notebooks, out_dir)
-            results = _run_all(notebooks, planned, overrides, out_dir, jobs, timeout)
+            _save_student_copies(notebooks, out_dir, source)
+            with tempfile.TemporaryDirectory(prefix="colab-source-") as tmp:
+                copies = [_with_colab_source(nb, Path(tmp), source) for nb in notebooks]
+                planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
+                results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
             _build_book(results, out_dir, repository_url)
             return results
         with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
             copies = []
             editions = _student_editions(notebooks)
             for nb in notebooks:
-                student = editions[nb.name]
+                student = colab.with_source(editions[nb.name], source)
                 nbtools.write_atomic(student, _student_copy(out_dir, nb))  # the download
                 nbtools.write_atomic(student, Path(tmp) / nb.name)
                 copies.append(Path(tmp) / nb.name)
@@ -461,12 +466,21 @@ def render(
         return results
 
 
-def _save_student_copies(notebooks: list[Path], out_dir: Path) -> None:
-    """The student edition of every notebook with exercises, in <out>/student/, for download from its page."""
+def _with_colab_source(notebook: Path, folder: Path, source: str) -> Path:
+    """The notebook itself, or with a Colab `source` a copy in `folder` whose Colab cell installs from it."""
+    if not source:
+        return notebook
+    nbtools.write_atomic(colab.with_source(nbtools.read(notebook), source), folder / notebook.name)
+    return folder / notebook.name
+
+
+def _save_student_copies(notebooks: list[Path], out_dir: Path, source: str = "") -> None:
+    """The student edition of every notebook with exercises, in <out>/student/, for download from its page;
+    its Colab cell installs the course from `source` (colab.requirement)."""
     with_exercises = [nb for nb in notebooks if any("### BEGIN SOLUTION" in c.source for c in nbtools.read(nb).cells)]
     editions = _student_editions(with_exercises) if with_exercises else {}
     for nb in with_exercises:
-        nbtools.write_atomic(editions[nb.name], _student_copy(out_dir, nb))
+        nbtools.write_atomic(colab.with_source(editions[nb.name], source), _student_copy(out_dir, nb))
 
 
 def _student_editions(notebooks: list[Path]) -> dict:

@@ -131,7 +131,7 @@ def build(out_dir: Path, entries: list[dict], repository_url: str | None = None)
     pages = [e for e in pages if (out_dir / Path(e["html"]).name.replace(".html", ".ipynb")).is_file()]
     theme = {"use_download_button": False, "show_toc_level": 2, "home_page_in_toc": True, "show_navbar_depth": 1}
     if repository_url:  # optional launch buttons (Colab, Binder) for a course published from a repository
-        theme |= {"repository_url": repository_url, "path_to_docs": "notebooks", "repository_branch": "main",
+        theme |= {"repository_url": repository_url, "path_to_docs": "student", "repository_branch": "main",
                   "launch_buttons": {"colab_url": "https://colab.research.google.com",
                                      "binderhub_url": "https://mybinder.org"}}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix=".book-", dir=out_dir) as tmp:

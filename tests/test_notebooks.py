@@ -13,6 +13,7 @@ import pytest
 
 from course_utils import nbtools, quiz
 from course_utils import params as params_module
+from course_utils.publish import colab
 from course_utils.render import discover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,12 +55,13 @@ def test_cell_order(nb):
     assert title.cell_type == "markdown" and title.source.startswith(f"# {path.name[:2]}")
     assert "Learning objectives" in title.source and "run time" in title.source.lower()
     code = [c for c in cells if c.cell_type == "code"]
-    assert "course_utils.setup(" in code[0].source, "first code cell must call course_utils.setup()"
-    assert code[1] is nbtools.parameters_cell(notebook), "second code cell must be the parameters cell"
-    check = code[2].source.splitlines()
-    assert check[0] == "course_utils.check_parameters()", "third code cell must call course_utils.check_parameters()"
+    assert colab.TAG in code[0].metadata.get("tags", []), f"first code cell: the Colab cell, python -m {colab.__name__}"
+    assert "course_utils.setup(" in code[1].source, "second code cell must call course_utils.setup()"
+    assert code[2] is nbtools.parameters_cell(notebook), "third code cell must be the parameters cell"
+    check = code[3].source.splitlines()
+    assert check[0] == "course_utils.check_parameters()", "fourth code cell must call course_utils.check_parameters()"
     first_heading = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "\n## " in "\n" + c.source)
-    between = [c for c in cells[: first_heading] if c.cell_type == "code"][2:]
+    between = [c for c in cells[: first_heading] if c.cell_type == "code"][3:]
     lines = [line for c in between for line in c.source.splitlines() if line.strip() and not line.startswith("#")]
     assert len(lines) <= 2, f"{len(lines)} lines of code between the parameters and the lesson: {lines}"
     headings = [

@@ -419,10 +419,17 @@ def test_the_book_reads_offline_with_navigation_math_search_and_alt_text(tmp_pat
     assert 'href="01_first.ipynb" download' in first
 
 
+SOLUTION_CELL = {"nbgrader": {"solution": True, "grade": False, "grade_id": "ex", "locked": False, "schema_version": 3,
+                               "task": False}}  # fmt: skip - nbgrader's metadata of a solution cell
+
+
 def test_an_instructor_render_offers_the_student_edition_for_download(tmp_path):
     path = make_notebook(
         tmp_path / "01_ex.ipynb", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
     )
+    book = nbformat.read(path, as_version=4)
+    book.cells[-1].metadata.update(SOLUTION_CELL)
+    nbformat.write(book, path)
     out = tmp_path / "out"
     assert main(["render", str(path), "--out", str(out)]) == 0
     student = nbformat.read(out / "student" / "01_ex.ipynb", as_version=4)
@@ -435,7 +442,7 @@ def _notebook_with_solution(path):
     nb = make_notebook(path, "x = 1")
     book = nbformat.read(nb, as_version=4)
     solution = "def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION"
-    book.cells.append(nbformat.v4.new_code_cell(solution))
+    book.cells.append(nbformat.v4.new_code_cell(solution, metadata=SOLUTION_CELL))
     nbformat.write(book, nb)
     return nb
 

@@ -274,6 +274,7 @@ def exercise(exercise_id: str, fn: Callable, seed: int = 0) -> None:
     Under nbgrader (autograde, validate) it raises AssertionError with the same lines instead, so the
     exercise's test cell scores 0 and says why.
     """
+    __tracebackhide__ = True  # IPython shows the student's cell, not this function, under the message
     outcome = result(exercise_id, fn, seed)
     lines = feedback(exercise_id, outcome)
     if outcome != "correct" and grading():
@@ -325,6 +326,7 @@ def hidden_test(exercise_id: str, fn: Callable, reference: Callable, rounds: int
     """The autograder's hidden test: AssertionError unless `fn` agrees with `reference` (written in the
     notebook's hidden-test block, not in this package) on `rounds` sets of cases drawn now, from a seed
     nobody chose, and never calls the course's own self-check reference."""
+    __tracebackhide__ = True
     exercise = get(exercise_id)
     head = f"[{exercise_id}] {exercise.title}: hidden test"
     own = exercise.reference

@@ -24,7 +24,7 @@ def test_every_notebook_has_exercises():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_edition_runs_to_the_end(path, tmp_path):
-    student = nbtools.student_edition(nbformat.read(path, as_version=4))
+    student = nbtools.student_edition(nbformat.read(path, as_version=4), path.name)
     where = {"metadata": {"path": str(tmp_path)}}
     client = NotebookClient(student, timeout=600, kernel_name="python3", resources=where)
     client.execute()
@@ -34,6 +34,9 @@ def test_student_edition_runs_to_the_end(path, tmp_path):
     printed = "\n".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     errors = [o for o in outputs if o.output_type == "error"]
     assert errors == []
+    checking = [c for c in student.cells if "check.exercise(" in c.source or "quiz.check(" in c.source]
+    shown = [o for c in checking for o in c.outputs if o.output_type == "execute_result"]
+    assert checking and shown == [], "a check shows Out: under its cell"
     assert checks, "no exercise in the notebook"
     lines = printed.splitlines()
     for exercise_id in checks:

@@ -88,12 +88,12 @@ def _is_scalar(value) -> bool:
 def _describe(value) -> str:
     if value is None:
         return "None"
+    if isinstance(value, np.generic):
+        return f"a NumPy {type(value).__name__}"
     if isinstance(value, np.ndarray) or hasattr(value, "shape"):
         if np.ndim(value) == 0:
             return f"a 0-d array ({np.asarray(value).dtype})"
         return f"an array of shape {tuple(np.shape(value))}"
-    if isinstance(value, np.generic):
-        return f"a NumPy {type(value).__name__}"
     return f"a {type(value).__name__}"
 
 

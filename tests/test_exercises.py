@@ -100,11 +100,6 @@ def _early_stopping_le(losses, patience):
 
 # Typical mistakes, at least one per exercise: the check must not call them correct.
 MISTAKES = {
-    "05.output_size": [
-        lambda n, f, p, s: (n + 2 * p - f) // s,  # forgets the first position
-        lambda n, f, p, s: (n + p - f) // s + 1,  # padding on one side only
-        lambda n, f, p, s: (n + 2 * p - f) / s + 1,  # true division: a float
-    ],
     "05.pad": [
         lambda x, p: np.pad(x, p + 1),  # one ring too many
         lambda x, p: np.pad(x, ((p, p), (0, 0))),  # rows only
@@ -118,14 +113,6 @@ MISTAKES = {
         lambda x, w, b: exercises.get("04.conv_channels").reference(x[:, :, :1], w[:, :, :1], b),  # channel 0 only
         lambda x, w, b: exercises.get("04.conv_channels").reference(x, w[::-1, ::-1], b),  # flipped kernels
     ],
-    "04.slide_strided": [
-        lambda x, k, s: exercises.get("04.slide").reference(x, k),  # ignores the stride
-        # windows at (i, j) instead of (s i, s j): the first values of the stride-1 output
-        lambda x, k, s: exercises.get("04.slide").reference(x, k)[: (x.shape[0] - k.shape[0]) // s + 1,
-                                                                  : (x.shape[1] - k.shape[0]) // s + 1],
-        lambda x, k, s: exercises.get("04.slide").reference(x, k)[::s, ::s][: (x.shape[0] - k.shape[0]) // s,
-                                                                            : (x.shape[1] - k.shape[0]) // s],  # no +1
-    ],
     "06.pool": [
         lambda x, f, s, mode: exercises.get("06.pool").reference(x, f, s, "avg"),  # average instead of max
         lambda x, f, s, mode: exercises.get("06.pool").reference(x, f, s, "max"),  # max for both modes
@@ -138,27 +125,6 @@ MISTAKES = {
         _pool_backward_spread,  # gradient spread over the window instead of routed to the max
         _max_pool_backward_assigning,  # = instead of +=
         lambda x, g, f, s: exercises.get("06.max_pool_backward").reference(x, np.ones_like(g), f, s),  # 1, not g
-    ],
-    "02.derivatives": [
-        # sigmoid' written as sigmoid(x) * (1 - x)
-        lambda x, a: (1 / (1 + np.exp(-x)) * (1 - x), 1 - np.tanh(x) ** 2, 1.0 * (x > 0), np.where(x > 0, 1.0, a)),
-        # tanh' = 1 - tanh(x): the square is missing
-        lambda x, a: (0.25 / np.cosh(x / 2) ** 2, 1 - np.tanh(x), 1.0 * (x > 0), np.where(x > 0, 1.0, a)),
-        # slope 1 at x = 0 (x >= 0), where TensorFlow uses 0 and alpha
-        lambda x, a: (0.25 / np.cosh(x / 2) ** 2, 1 - np.tanh(x) ** 2, 1.0 * (x >= 0), np.where(x >= 0, 1.0, a)),
-        # leaky ReLU itself (alpha x) instead of its slope alpha
-        lambda x, a: (0.25 / np.cosh(x / 2) ** 2, 1 - np.tanh(x) ** 2, 1.0 * (x > 0), np.where(x > 0, 1.0, a * x)),
-    ],
-    "02.merge_linear": [
-        lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2),  # adds the biases
-        lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2),  # forgets b2
-        lambda W1, b1, W2, b2: (W2.T @ W1.T, b1 @ W2 + b2),  # the product in the other order
-    ],
-    "02.global_clipnorm": [
-        lambda gs, c: tuple(g * min(1, c / np.linalg.norm(g)) for g in gs),  # one norm per variable: clipnorm
-        lambda gs, c: tuple(g * c / np.sqrt(sum(np.sum(h**2) for h in gs)) for g in gs),  # no min(1, ...): scales up
-        lambda gs, c: tuple(np.clip(g, -c, c) for g in gs),  # clipvalue
-        lambda gs, c: tuple(g * min(1, c / sum(np.linalg.norm(h) for h in gs)) for g in gs),  # sum of the norms
     ],
     "03.ewa": [
         # forgets the bias correction
@@ -211,17 +177,6 @@ MISTAKES = {
         lambda shape: np.sqrt(2 / (np.prod(shape[:-1]) + np.prod(shape[:-2]) * shape[-1])),  # Glorot's fans
         lambda shape: 2 / np.prod(shape[:-1]),  # the variance, not the standard deviation
     ],
-    "07.dense_params": [
-        lambda n_in, n_out: n_in * n_out,  # forgets the biases
-        lambda n_in, n_out: (n_in + 1) * (n_out + 1),  # a bias on the output side too
-        lambda n_in, n_out: n_in * n_out + n_in,  # one bias per input instead of one per unit
-    ],
-    "07.conv2d_params": [
-        lambda c_in, filters, k: k * k * c_in * filters,  # forgets the biases
-        lambda c_in, filters, k: (k * k + 1) * filters,  # forgets the input channels
-        lambda c_in, filters, k: (k * c_in + 1) * filters,  # k instead of k * k
-        lambda c_in, filters, k: k * k * c_in * filters + c_in,  # one bias per input channel
-    ],
     "07.count_layer": [
         # the convolution's output keeps the input's depth instead of taking the number of filters
         lambda shape, spec: _count_layer_except(shape, spec, "conv", lambda sh, sp: ((sp[2] ** 2 * sh[-1] + 1) * sp[1],
@@ -236,16 +191,6 @@ MISTAKES = {
         # forgets the biases of the dense layers
         lambda shape, spec: _count_layer_except(shape, spec, "dense", lambda sh, sp: (sh[-1] * sp[1], (sp[1],))),
     ],
-    "00.output_delta": [
-        lambda out, target: out - target,  # forgets the sigmoid's derivative
-        lambda out, target: (target - out) * out * (1 - out),  # dE/dout with the sign flipped
-        lambda out, target: (out - target) * target * (1 - target),  # the derivative taken at the target
-    ],
-    "00.hidden_delta": [
-        lambda delta_next, W_next, out_h: delta_next @ W_next.T,  # forgets the sigmoid's derivative
-        lambda delta_next, W_next, out_h: (delta_next @ W_next) * out_h * (1 - out_h),  # W, not W transposed
-        lambda delta_next, W_next, out_h: (delta_next @ W_next.T) * out_h,  # half of the derivative
-    ],
     "00.centered_difference": [
         _one_sided_difference,  # one-sided: error of order eps, not eps**2
         lambda f, theta, eps: 2 * exercises.get("00.centered_difference").reference(f, theta, eps),  # / eps, not 2 eps
@@ -258,12 +203,6 @@ MISTAKES = {
         lambda X, y, theta: X.T @ (y - 1 / (1 + np.exp(-(X @ theta)))) / len(y),  # the sign flipped
         # the squared error's gradient: an extra factor y_hat (1 - y_hat)
         lambda X, y, theta: X.T @ ((p := 1 / (1 + np.exp(-(X @ theta)))) - y) * p * (1 - p) / len(y),
-    ],
-    "01.softmax": [
-        lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True),  # no max subtracted: e^1000 overflows
-        lambda z: exercises.get("01.softmax").reference(z.T).T,  # over the wrong axis (the columns of a batch)
-        lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=-1, keepdims=True),  # the batch's max, not a row's
-        lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z).sum(axis=-1, keepdims=True),  # max on top only
     ],
     "01.logits_gradient": [
         lambda s, y: (np.exp(s) / np.exp(s).sum(axis=1, keepdims=True) - np.eye(s.shape[1])[y]) / len(y),  # unstable
@@ -428,12 +367,44 @@ def test_typical_mistakes_are_caught_with_a_message_and_a_hint(exercise_id, caps
         assert "not right yet" in printed and "hint:" in printed and "how to go about it:" in printed
 
 
-def test_use_falls_back_to_the_reference_and_says_so(capsys):
-    size = exercises.use("05.output_size", _stub)
-    assert size(224, 7, 3, 2) == 112
+def _size(n, f, p, s):
+    return (n + 2 * p - f) // s + 1
+
+
+def _size_forgets_first(n, f, p, s):
+    return (n + 2 * p - f) // s
+
+
+def _size_cases(rng):
+    cases = [((7, 3, 0, 2), {}, "stride 2")]
+    for _ in range(10):
+        f = int(rng.integers(1, 6))
+        cases.append(((int(rng.integers(f, 40)), f, int(rng.integers(0, 3)), int(rng.integers(1, 4))), {}))
+    return cases
+
+
+# An exercise of the tests' own (a count, made here), so that these tests do not depend on the notebooks' exercises.
+SIZE = exercises.Exercise(
+    title="output size of a convolution",
+    reference=_size,
+    cases=_size_cases,
+    hint="count the positions of the window",
+    recipe="pad, then count the steps of s that fit, and the first position",
+)
+
+
+@pytest.fixture
+def size(monkeypatch):
+    registry = exercises._registry()
+    monkeypatch.setattr(exercises, "_registry", lambda: {**registry, "99.size": SIZE})
+    return "99.size"
+
+
+def test_use_falls_back_to_the_reference_and_says_so(capsys, size):
+    fallback = exercises.use(size, _stub)
+    assert fallback(224, 7, 3, 2) == 112
     assert "use the course's reference" in capsys.readouterr().out
-    mine = exercises.get("05.output_size").reference
-    assert exercises.use("05.output_size", mine) is mine
+    assert exercises.use(size, _size) is _size
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if any(p.name == n for n, *_ in EXERCISE_CELLS)], ids=str)
@@ -463,41 +434,39 @@ def test_render_student_edition_runs_to_the_end_and_offers_the_download(tmp_path
     assert f'href="student/{path.name}" download' in (out / "status.html").read_text()
 
 
-def _mine(n, f, p, s):
-    return (n + 2 * p - f) // s + 1
-
-
-def test_the_check_prints_nothing_but_raises_under_nbgrader_with_the_message_and_hint(monkeypatch, capsys):
-    wrong = MISTAKES["05.output_size"][0]
-    assert exercises.exercise("05.output_size", _mine) is None
+def test_the_check_prints_nothing_but_raises_under_nbgrader_with_the_message_and_hint(monkeypatch, capsys, size):
+    wrong = _size_forgets_first
+    assert exercises.exercise(size, _size) is None
     assert "correct" in capsys.readouterr().out
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    exercises.exercise("05.output_size", _mine)  # right: passes silently... apart from its line
+    exercises.exercise(size, lambda n, f, p, s: (n - f + 2 * p) // s + 1)  # right: no exception
     for fn, says in ((wrong, "not right yet"), (_stub, "not solved yet")):
         with pytest.raises(AssertionError, match=says) as raised:
-            exercises.exercise("05.output_size", fn)
+            exercises.exercise(size, fn)
         assert "hint:" in str(raised.value)
 
 
 @pytest.mark.parametrize(
     ("exercise_id", "fn", "says"),
     [
-        ("05.output_size", lambda n, f, p, s: None, "it returned None: did you forget `return`?"),
-        ("05.output_size", lambda n, f, p, s: np.floor((n + 2 * p - f) / s) + 1, "wrap it in int(...)"),
-        ("05.output_size", lambda n, f, p, s: np.int64((n + 2 * p - f) // s + 1) * 1.0, "wrap it in int(...)"),
-        ("05.output_size", lambda n, f, p, s: True, "got the bool True"),
-        ("00.output_delta", lambda out, t: -(out - t) * out * (1 - out), "the sign is flipped"),
-        ("00.output_delta", lambda out, t: 2 * (out - t) * out * (1 - out), "twice the right one"),
-        ("00.output_delta", lambda out, t: (out - t), "got 0.741365, which is not right"),
-        ("00.hidden_delta", lambda d, w, o: (d @ w) * o * (1 - o), "it raised ValueError"),
+        ("99.size", lambda n, f, p, s: None, "it returned None: did you forget `return`?"),
+        ("99.size", lambda n, f, p, s: np.floor((n + 2 * p - f) / s) + 1, "wrap it in int(...)"),
+        ("99.size", lambda n, f, p, s: np.int64((n + 2 * p - f) // s + 1) * 1.0, "wrap it in int(...)"),
+        ("99.size", lambda n, f, p, s: True, "got the bool True"),
+        ("00.backprop", MISTAKES["00.backprop"][0], "the sign is flipped"),
+        ("00.backprop", MISTAKES["00.backprop"][4], "fails on a batch of m = 2"),
+        ("00.backprop", MISTAKES["00.backprop"][5], "one row per example"),
+        ("00.backprop", MISTAKES["00.backprop"][7], "rows and columns are swapped"),
+        ("08.variance_of_sum", lambda x, var_w: -exercises.get("08.variance_of_sum").reference(x, var_w), "sign"),
+        ("08.variance_of_sum", lambda x, var_w: 2 * exercises.get("08.variance_of_sum").reference(x, var_w), "twice"),
         ("01.logistic_gradient", lambda X, y, th: (1 / (1 + np.exp(-(X @ th))) - y) @ X / len(y) * 0.5, "half"),
         ("06.max_pool_backward", MISTAKES["06.max_pool_backward"][1], "fails on overlapping windows"),
     ],
 )
-def test_messages_name_the_likely_mistake(exercise_id, fn, says):
+def test_messages_name_the_likely_mistake(exercise_id, fn, says, size):
     outcome = exercises.result(exercise_id, fn)
     assert says in outcome, outcome
-    if exercise_id == "05.output_size":  # a count: no shapes to speak of
+    if exercise_id == "99.size":  # a count: no shapes to speak of
         assert "shape" not in outcome, outcome
 
 
@@ -521,30 +490,33 @@ def test_the_recipe_is_shown_only_after_a_wrong_attempt(capsys):
     assert "how to go about it" in after
 
 
-def test_the_hidden_test_passes_a_students_own_code_and_fails_the_courses_reference():
+def test_the_hidden_test_passes_a_students_own_code_and_fails_the_courses_reference(size):
     from course_utils import check
 
-    reference = exercises.get("05.output_size").reference
-    check.hidden_test("05.output_size", _mine, _mine)
+    reference = SIZE.reference
+
+    def students_own(n, f, p, s):
+        return (n - f + 2 * p) // s + 1
+
+    check.hidden_test(size, students_own, _size)
 
     def wrapper(*args):
         return reference(*args)
 
-    for fn in (reference, wrapper, check.use("05.output_size", None), lambda *a: wrapper(*a)):
+    for fn in (reference, wrapper, check.use(size, None), lambda *a: wrapper(*a)):
         with pytest.raises(AssertionError, match="course's self-check reference"):
-            check.hidden_test("05.output_size", fn, _mine)
+            check.hidden_test(size, fn, _size)
     with pytest.raises(AssertionError, match="not solved yet"):
-        check.hidden_test("05.output_size", _stub, _mine)
+        check.hidden_test(size, _stub, _size)
     with pytest.raises(AssertionError, match="hidden test"):
-        check.hidden_test("05.output_size", MISTAKES["05.output_size"][0], _mine)
+        check.hidden_test(size, _size_forgets_first, _size)
 
 
-def test_the_hidden_test_compares_with_its_own_reference_not_the_packages(monkeypatch):
+def test_the_hidden_test_compares_with_its_own_reference_not_the_packages(monkeypatch, size):
     from course_utils import check
-    from course_utils.exercises import e05_zero_padding
 
-    wrong = MISTAKES["05.output_size"][0]
-    monkeypatch.setattr(exercises.get("05.output_size"), "reference", wrong)  # a student patches the package
-    assert exercises.result("05.output_size", wrong) == "correct"  # the self-check is fooled ...
+    wrong = _size_forgets_first
+    monkeypatch.setattr(SIZE, "reference", wrong)  # a student patches the package
+    assert exercises.result(size, wrong) == "correct"  # the self-check is fooled ...
     with pytest.raises(AssertionError, match="hidden test"):
-        check.hidden_test("05.output_size", wrong, e05_zero_padding._output_size)  # ... the hidden test is not
+        check.hidden_test(size, wrong, _size)  # ... the hidden test is not

@@ -2,39 +2,63 @@
 
 import numpy as np
 
-from . import Exercise
+from . import Exercise, _compare, _describe
+
+GRADIENT_NAMES = ("W1", "b1", "W2", "b2")
 
 
-def _output_delta(out, target):
-    return (out - target) * out * (1 - out)
+def _backprop(p, x, t):
+    """dE/dparameter of a sigmoid network with one hidden layer, E = 1/2 sum over the batch and the outputs of
+    (t - out)^2; kernels in Keras' layout (inputs, units); x: (m, inputs), t: (m, outputs)."""
+    out_h = 1 / (1 + np.exp(-(x @ p["W1"] + p["b1"])))
+    out_o = 1 / (1 + np.exp(-(out_h @ p["W2"] + p["b2"])))
+    delta_2 = (out_o - t) * out_o * (1 - out_o)
+    delta_1 = (delta_2 @ p["W2"].T) * out_h * (1 - out_h)
+    return {"W1": x.T @ delta_1, "b1": delta_1.sum(axis=0), "W2": out_h.T @ delta_2, "b2": delta_2.sum(axis=0)}
 
 
-def _output_delta_cases(rng):
-    cases = [
-        ((0.75136507, 0.01), {}),  # o1 of the worked example
-        ((0.77292847, 0.99), {}),  # o2
-        ((np.array([0.5, 0.5]), np.array([0.0, 1.0])), {}),
-        ((np.array([[0.9, 0.1, 0.3]]), np.array([[0.1, 0.9, 0.3]])), {}),  # the last unit is on its target
-    ]
-    for shape in [(2,), (1, 2), (5, 3), (4, 1), (3, 2, 2)]:
-        out = rng.uniform(0.02, 0.98, size=shape)
-        cases.append(((out, rng.uniform(0, 1, size=shape)), {}))
+def _network(rng, n_in, n_hidden, n_out, m):
+    p = {"W1": rng.normal(size=(n_in, n_hidden)), "b1": rng.normal(scale=0.5, size=n_hidden),
+         "W2": rng.normal(size=(n_hidden, n_out)), "b2": rng.normal(scale=0.5, size=n_out)}  # fmt: skip
+    return p, rng.normal(size=(m, n_in)), rng.uniform(0, 1, size=(m, n_out))
+
+
+def _backprop_cases(rng):
+    worked = {"W1": np.array([[0.15, 0.25], [0.20, 0.30]]), "b1": np.array([0.35, 0.35]),
+              "W2": np.array([[0.40, 0.50], [0.45, 0.55]]), "b2": np.array([0.60, 0.60])}  # fmt: skip
+    cases = [((worked, np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])), {}, "the worked example (m = 1)")]
+    # layer sizes not square where possible, so that a kernel or a product turned the wrong way shows
+    for n_in, n_hidden, n_out, m in [(3, 4, 2, 1), (2, 2, 2, 2), (3, 5, 2, 4), (4, 3, 6, 5), (2, 1, 3, 3),
+                                     (5, 4, 1, 8), (2, 3, 4, 1)]:  # fmt: skip
+        p, x, t = _network(rng, n_in, n_hidden, n_out, m)
+        kind = "one example (m = 1)" if m == 1 else f"a batch of m = {m}"
+        cases.append(((p, x, t), {}, f"{kind}, layers {n_in}-{n_hidden}-{n_out}"))
+    for _ in range(3):
+        sizes = [int(v) for v in rng.integers(1, 7, size=3)]
+        m = int(rng.integers(2, 10))
+        p, x, t = _network(rng, *sizes, m)
+        cases.append(((p, x, t), {}, f"a batch of m = {m}, layers {sizes[0]}-{sizes[1]}-{sizes[2]}"))
     return cases
 
 
-def _hidden_delta(delta_next, w_next, out_h):
-    return (delta_next @ w_next.T) * out_h * (1 - out_h)
-
-
-def _hidden_delta_cases(rng):
-    cases = []
-    # not square first: a kernel turned the wrong way fails on the shapes, not on values
-    for m, n_h, n_out in [(4, 2, 3), (1, 3, 2), (1, 2, 2), (5, 4, 4), (3, 6, 1), (2, 1, 5)]:
-        delta_next = rng.normal(scale=0.1, size=(m, n_out))
-        w_next = rng.normal(size=(n_h, n_out))
-        out_h = rng.uniform(0.05, 0.95, size=(m, n_h))
-        cases.append(((delta_next, w_next, out_h), {}))
-    return cases
+def _compare_gradients(got, expected, atol=1e-10):
+    """None when the dict `got` holds the right four gradients; else which one is wrong and how."""
+    if got is None:
+        return "it returned None: did you forget `return`?"
+    if not isinstance(got, dict):
+        return f"it should return a dict with the keys {', '.join(GRADIENT_NAMES)}, got {_describe(got)}"
+    missing = [name for name in GRADIENT_NAMES if name not in got]
+    if missing:
+        return f"the dict has no {', '.join(missing)}: return the gradients under the keys {', '.join(GRADIENT_NAMES)}"
+    for name in ("W2", "b2", "W1", "b1"):  # in the order the backward pass computes them
+        value, right = got[name], expected[name]
+        if name.startswith("b") and np.ndim(value) == 2 and np.shape(value)[-1] == right.shape[0]:
+            return (f"dE/d{name} has shape {np.shape(value)}, one row per example; a parameter's gradient has the "
+                    f"parameter's shape, {right.shape}")  # fmt: skip
+        problem = _compare(value, right, atol)
+        if problem is not None:
+            return f"dE/d{name}: {problem}"
+    return None
 
 
 class _Function:
@@ -88,28 +112,22 @@ def _centered_difference_cases(rng):
 
 
 EXERCISES = {
-    "00.output_delta": Exercise(
-        title="delta of a sigmoid output unit",
-        reference=_output_delta,
-        cases=_output_delta_cases,
-        hint="delta is how fast E changes with the unit's net input, so by the chain rule it is the product of how E "
-        "depends on out and how the sigmoid's out depends on net; the sign of the first factor is the usual trap, and "
-        "everything works element by element",
-        recipe="differentiate E = 1/2 (t - out)^2 with respect to out (the 1/2 cancels the 2; check which way round "
-        "the difference comes out), write the sigmoid's derivative with out instead of net (section 3), and multiply "
-        "the two; use only element-wise arithmetic, no loops and no np.dot, so that numbers and arrays of any shape "
-        "both work",
-    ),
-    "00.hidden_delta": Exercise(
-        title="delta of a hidden layer",
-        reference=_hidden_delta,
-        cases=_hidden_delta_cases,
-        hint="a hidden unit reaches E through every unit of the next layer, so its delta collects the next layer's "
-        "deltas, weighted by the weights that connect it to them, and then passes through its own sigmoid's slope; "
-        "the result has one row per example and one column per hidden unit",
-        recipe="first combine delta_next, shape (m, next), with W_next, shape (hidden, next), in one matrix product "
-        "whose result is (m, hidden): the shapes tell you which of the two has to be transposed; then multiply that "
-        "element by element by the sigmoid's derivative of the hidden units, written with out_h as in exercise 1",
+    "00.backprop": Exercise(
+        title="the backward pass of a batch",
+        reference=_backprop,
+        cases=_backprop_cases,
+        compare=_compare_gradients,
+        hint="the backward pass needs what the forward pass computed, so run the forward pass first and keep every "
+        "layer's outputs; then go from the error back to the inputs, one delta per layer, each built from the one "
+        "after it; every example of the batch adds its own share to every gradient, and a gradient always has the "
+        "shape of its parameter",
+        recipe="(1) forward: net and out of the hidden layer from x, W1 and b1, then of the output layer from out_h, "
+        "W2 and b2 (rows are examples); (2) the output delta: how E changes with out_o, times the sigmoid's slope "
+        "written with out_o; (3) the hidden delta: send the output delta back through W2 so that it comes out with "
+        "one column per hidden unit (check the shapes), times the hidden sigmoid's slope; (4) a kernel's gradient "
+        "pairs the layer's input with its delta and adds over the m examples in one matrix product, shape (inputs, "
+        "units); a bias's gradient adds its delta over the m examples, shape (units,); (5) return a dict with the "
+        "keys W1, b1, W2, b2",
     ),
     "00.centered_difference": Exercise(
         title="numerical gradient by centered differences",

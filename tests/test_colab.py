@@ -219,7 +219,7 @@ def test_the_installed_wheel_runs_a_notebook_with_its_quizzes_and_exercises(tmp_
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert f"installed at {site}" in printed
-    assert "[05.output_size] " in printed and ": correct" in printed  # the exercises' checks, from the wheel
+    assert "[05.conv_same] " in printed and ": correct" in printed  # the exercises' checks, from the wheel
     assert "[05.1] Not answered yet. Hint:" in printed  # the quiz, from the wheel's quizzes/05.json
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors

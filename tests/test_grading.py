@@ -14,7 +14,15 @@ from course_utils.render import discover
 LIGHT = [p for p in discover() if p.name[:2] in ("05", "06")]
 
 WRONG = {  # a typical mistake in every exercise of 05 and 06, as a student would type it
-    "05.output_size": "return (n + 2 * p - f) // s",
+    "05.conv_same": (  # the stride-1 rule at every stride: (f - 1) // 2 zeros before, f // 2 after
+        "f = k.shape[0]\n"
+        "padded = np.pad(x, ((f - 1) // 2, f // 2))\n"
+        "out = np.zeros((-(-x.shape[0] // s), -(-x.shape[1] // s)))\n"
+        "for i in range(out.shape[0]):\n"
+        "    for j in range(out.shape[1]):\n"
+        "        out[i, j] = np.sum(padded[s * i : s * i + f, s * j : s * j + f] * k)\n"
+        "return out"
+    ),
     "05.pad": "framed = np.zeros((x.shape[0] + p, x.shape[1] + p))\nframed[p:, p:] = x\nreturn framed",
     "06.pool": (
         "out = np.zeros(((x.shape[0] - f) // s + 1, (x.shape[1] - f) // s + 1))\n"
@@ -77,8 +85,9 @@ def test_validate_fails_a_wrong_notebook_and_says_why(round_05_06, tmp_path):
     path = next(p for p in LIGHT if p.name.startswith("05"))
     released = nbformat.read(root / "release" / grading.ASSIGNMENT / path.name, as_version=4)
     source = nbformat.read(path, as_version=4)
-    wrong = grading.answered(released, source, {"05.output_size": WRONG["05.output_size"]})
+    wrong = grading.answered(released, source, {"05.conv_same": WRONG["05.conv_same"]})
     nbformat.write(wrong, tmp_path / path.name)
     ok, printed = grading.validate(tmp_path / path.name)
     assert not ok, printed
-    assert "[05.output_size] output size of a convolution: not right yet" in printed and "hint:" in printed
+    assert "[05.conv_same] Keras' padding='same', even kernels and strides included: not right yet" in printed
+    assert "hint:" in printed

@@ -3,13 +3,15 @@ it is right without showing the answer.
 
 In a notebook:
 
-    def output_size(n, f, p, s):
+    def pad_zeros(x, p):
         ### BEGIN SOLUTION
-        return (n + 2 * p - f) // s + 1
+        framed = np.zeros((x.shape[0] + 2 * p, x.shape[1] + 2 * p), dtype=x.dtype)
+        framed[p : p + x.shape[0], p : p + x.shape[1]] = x
+        return framed
         ### END SOLUTION
 
-    check.exercise("05.output_size", output_size)       # prints "correct", or what is wrong and a hint
-    size = check.use("05.output_size", output_size)      # later cells: the student's function if it is
+    check.exercise("05.pad", pad_zeros)                  # prints "correct", or what is wrong and a hint
+    pad = check.use("05.pad", pad_zeros)                 # later cells: the student's function if it is
                                                           # right, else the reference (and says so)
 
 Each exercise (one module per notebook, `nn_topic.py`, holding `EXERCISES`) has a reference

@@ -46,21 +46,38 @@ def _conv_channels_cases(rng):
     return cases
 
 
-def _slide_strided(x, k, s):
-    return _slide(x, k)[::s, ::s]
+def _learn_kernel(images, targets, steps, learning_rate):
+    import keras
+    import tensorflow as tf
+
+    layer = keras.layers.Conv2D(1, 3, use_bias=False, kernel_initializer="zeros")
+    x = tf.constant(images[..., None], dtype="float32")
+    t = tf.constant(targets[..., None], dtype="float32")
+    layer.build(x.shape)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((layer(x) - t) ** 2)
+        layer.kernel.assign_sub(learning_rate * tape.gradient(loss, layer.kernel))
+    return keras.ops.convert_to_numpy(layer.kernel)[:, :, 0, 0]
 
 
-def _slide_strided_cases(rng):
-    cases = [
-        ((rng.normal(size=(7, 7)), rng.normal(size=(3, 3)), 2), {}),  # (7 - 3) / 2 = 2: fits exactly
-        ((rng.normal(size=(8, 8)), rng.normal(size=(3, 3)), 2), {}),  # 2.5: the floor drops a column
-        ((rng.normal(size=(9, 6)), rng.normal(size=(2, 2)), 3), {}),  # not square
-        ((rng.normal(size=(5, 5)), rng.normal(size=(3, 3)), 1), {}),  # stride 1
-        ((rng.normal(size=(6, 6)), rng.normal(size=(2, 2)), 5), {}),  # (6 - 2) / 5 < 1: a single position
-    ]
-    for _ in range(8):
-        x, k = _image_and_kernel(rng, max_side=13)
-        cases.append(((x, k, int(rng.integers(1, 5))), {}))
+def _responses(images, k):
+    """The valid cross-correlation of every image (N, H, W) with the 3 x 3 kernel k: (N, H - 2, W - 2)."""
+    return np.einsum("nijuv,uv->nij", sliding_window_view(images, (3, 3), axis=(1, 2)), k)
+
+
+def _learn_kernel_cases(rng):
+    sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    cases = []
+    for kernel, steps, rate, label in [
+        (sobel_x, 30, 0.2, "Sobel X responses of random images, 30 steps"),
+        (rng.normal(size=(3, 3)), 30, 0.2, "a random kernel with no symmetry, 30 steps"),
+        (rng.normal(size=(3, 3)), 40, 0.1, "a random kernel, learning rate 0.1, 40 steps"),
+        (rng.normal(size=(3, 3)), 3, 0.2, "only 3 steps: the kernel is still on its way from zeros"),
+    ]:
+        n, h, w = int(rng.integers(2, 5)), int(rng.integers(8, 13)), int(rng.integers(8, 13))
+        images = rng.normal(size=(n, h, w)).astype("float32")
+        cases.append(((images, _responses(images, kernel).astype("float32"), steps, rate), {}, label))
     return cases
 
 
@@ -88,14 +105,16 @@ EXERCISES = {
         "against w of shape (f, f, C, K), multiply, sum over the rows, columns and channels so that one value per "
         "filter is left, and add the biases",
     ),
-    "04.slide_strided": Exercise(
-        title="a strided convolution",
-        reference=_slide_strided,
-        cases=_slide_strided_cases,
-        hint="the filter now jumps s pixels between positions, so fewer positions fit, and output value (i, j) no "
-        "longer comes from the window at (i, j) of x: think about where each window starts",
-        recipe="count along each side how many windows fit when the window moves s pixels at a time (the last one "
-        "must still lie entirely inside x), make the output array, and fill value (i, j) from the f x f window whose "
-        "top-left corner is s times further along than (i, j), multiplied by k and summed",
+    "04.learn_kernel": Exercise(
+        title="learning a kernel by gradient descent",
+        reference=_learn_kernel,
+        cases=_learn_kernel_cases,
+        atol=1e-4,
+        hint="the 9 weights of the layer's kernel are the only parameters; the loss says how far the layer's output "
+        "is from the targets, and each step moves the kernel a little against the gradient of that loss",
+        recipe="make the Conv2D layer (kernel of zeros), give images and targets a channel axis, build the layer; then "
+        "repeat `steps` times: inside a tf.GradientTape compute the layer's output and the mean of the squared "
+        "differences to the targets, ask the tape for the gradient with respect to layer.kernel, and subtract "
+        "learning_rate times it (assign_sub); at the end return the kernel as a 3 x 3 NumPy array",
     ),
 }

@@ -4,11 +4,11 @@ Each exercise is two cells: the solution cell (nbgrader `solution`, the body bet
 and `### END SOLUTION`) and right after it the check cell, which is also the exercise's autograder test
 cell (nbgrader `grade`, `locked`, `points`):
 
-    check.exercise("05.output_size", output_size)        # the student's self-check; raises under nbgrader
+    check.exercise("05.pad", pad_zeros)                  # the student's self-check; raises under nbgrader
     ### BEGIN HIDDEN TESTS
-    def _hidden_output_size(n, f, p, s):                  # the solution, under another name
+    def _hidden_pad_zeros(x, p):                          # the solution, under another name
         ...
-    check.hidden_test("05.output_size", output_size, _hidden_output_size)
+    check.hidden_test("05.pad", pad_zeros, _hidden_pad_zeros)
     ### END HIDDEN TESTS
 
 `sync` writes the hidden block from the solution cell and sets the metadata, so the two never drift apart

@@ -45,6 +45,45 @@ def _adam_cases(rng):
     return cases
 
 
+def _momentum_path(grad_fn, w0, learning_rate, beta, steps):
+    w = np.array(w0, dtype=float)
+    m = np.zeros_like(w)
+    path = [w.copy()]
+    for _ in range(steps):
+        m = beta * m - learning_rate * grad_fn(w)
+        w = w + m
+        path.append(w.copy())
+    return np.array(path)
+
+
+class _Quadratic:
+    """The gradient of sum(c_i w_i^2) / 2: a valley with curvature c_i along axis i."""
+
+    def __init__(self, curvatures):
+        self.curvatures = np.asarray(curvatures, dtype=float)
+
+    def __call__(self, w):
+        return self.curvatures * w
+
+
+def _saddle_grad(w):
+    return np.array([2 * w[0], w[1] ** 3 - w[1]])
+
+
+def _momentum_cases(rng):
+    cases = [((_Quadratic([1.0, 25.0]), (-6.0, 1.2), 0.02, 0.9, 50), {}, "the notebook's valley, 50 steps"),
+             ((_saddle_grad, (-2.0, 0.01), 0.02, 0.9, 40), {}, "the saddle of section 9, 40 steps"),
+             ((_Quadratic([3.0]), (1.0,), 0.1, 0.0, 5), {}, "beta = 0: plain gradient descent"),
+             ((_Quadratic([2.0, 0.5]), (1.0, -1.0), 0.1, 0.5, 1), {}, "a single step")]
+    for _ in range(4):
+        dim = int(rng.integers(1, 5))
+        curvatures = rng.uniform(0.1, 10.0, size=dim)
+        cases.append(((_Quadratic(curvatures), tuple(rng.normal(0, 3, size=dim)), float(rng.uniform(0.005, 0.05)),
+                       float(rng.uniform(0.5, 0.95)), int(rng.integers(2, 40))), {},
+                      f"a random {dim}-D valley"))  # fmt: skip
+    return cases
+
+
 EXERCISES = {
     "03.ewa": Exercise(
         title="exponentially weighted average",
@@ -57,6 +96,19 @@ EXERCISES = {
         "append v, or with bias_correction=True v divided by the sum of its weights (section 1 shows what that sum "
         "is: a power of beta is in it); keep the recursion running on the uncorrected v; return np.array of all the "
         "appended averages",
+        atol=1e-9,
+    ),
+    "03.momentum_path": Exercise(
+        title="gradient descent with momentum, Keras' form",
+        reference=_momentum_path,
+        cases=_momentum_cases,
+        hint="the velocity m is a running quantity, like the EWA of exercise 1: it starts at zero, and at every step "
+        "it keeps a fraction beta of itself and adds the new gradient step; the weights then move by the whole "
+        "velocity, and the path records every point, the start included",
+        recipe="start from w = np.array(w0, dtype=float) and m = zeros shaped like w; keep a list holding a copy of "
+        "w; repeat `steps` times: evaluate grad_fn at the current w, update m with Keras' rule of the table (the "
+        "learning rate goes inside m), move w by m, append a copy of the new w; return np.array of the list "
+        "(steps + 1 rows)",
         atol=1e-9,
     ),
     "03.adam_step": Exercise(

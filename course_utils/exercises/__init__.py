@@ -270,6 +270,14 @@ def feedback(exercise_id: str, outcome: str) -> list[str]:
     return lines
 
 
+def _wrapped(lines: list[str], width: int = 64) -> str:
+    """The lines of a message wrapped short: `nbgrader validate` cuts every line of an error at 86 characters,
+    the exception's name included."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="    ") for line in lines)
+
+
 def exercise(exercise_id: str, fn: Callable, seed: int = 0) -> None:
     """Check the student's function on fresh inputs; print one line (and hints when it is not right).
 
@@ -280,7 +288,7 @@ def exercise(exercise_id: str, fn: Callable, seed: int = 0) -> None:
     outcome = result(exercise_id, fn, seed)
     lines = feedback(exercise_id, outcome)
     if outcome != "correct" and grading():
-        raise AssertionError("\n".join(lines))
+        raise AssertionError(_wrapped(lines))
     print("\n".join(lines))
 
 
@@ -346,7 +354,7 @@ def hidden_test(exercise_id: str, fn: Callable, reference: Callable, rounds: int
         except _ReferenceUsed:
             raise AssertionError(f"{head}: your function calls the course's self-check reference (0 points)") from None
         if problem is not None:
-            raise AssertionError(f"{head} (seed {seed}): {problem}")
+            raise AssertionError(_wrapped([f"{head} (seed {seed}): {problem}"]))
 
 
 __all__ = ["Exercise", "exercise", "use", "result", "passed", "get", "hidden_test", "grading"]

@@ -3,9 +3,13 @@
 Notebooks 09 (regularization) and 13 (fine-tuning) end their experiment with a dict named `claims`
 (claim name -> measured value, in percentage points; in 12, filter visualization, a ratio of activations
 and a gain in neighbour correlation; in 06, max pooling's shift experiment, gaps in hundredths of relative
-change between the raw, subsampled, average- and max-pooled maps) and assert each value against a bound
-right there. Notebooks 08 (initialization: all-ones weights) and 10 (batch normalization: training with
-and without) assert their experiment outcomes with margins and define no `claims`; for them the
+change between the raw, subsampled, average- and max-pooled maps; in 11, CNN architectures, ratios of
+a deep plain CNN's final training loss to a shallow plain and a deep residual one's, and of its first- to
+last-layer gradient norm) and assert each value against a bound
+right there; in 08, initialization, final training losses (nats) of a 12-layer ReLU net from He, Glorot and
+too-small weights, and the log10 of the smallest loss from N(0, 1). Notebook 10 (batch normalization: training
+with and without, recalibration, batches of 4 against 32) asserts its experiment outcomes with margins
+and defines no `claims`; for it the
 benchmark reports whether every assert held for each seed. The last line is the headline: the
 smallest margin of pretrained over the best non-pretrained model in 13.
 
@@ -40,6 +44,7 @@ NOTEBOOKS = {
         "08_weight_initialization.ipynb",
         "09_regularization.ipynb",
         "10_batch_normalization.ipynb",
+        "11_cnn_architectures.ipynb",
         "12_filter_visualization.ipynb",
         "13_fine_tuning.ipynb",
     )

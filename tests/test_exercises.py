@@ -165,18 +165,6 @@ MISTAKES = {
         lambda x, var_w: np.sqrt(var_w) * np.sum(x**2),  # the standard deviation of w instead of its variance
         lambda x, var_w: var_w * len(x),  # as if every input were 1
     ],
-    "08.glorot_limit": [
-        lambda shape: np.sqrt(6 / (shape[-2] + shape[-1])),  # forgets the kernel window in the fans
-        lambda shape: np.sqrt(6 / np.prod(shape[:-1])),  # fan_in only
-        lambda shape: 6 / (np.sqrt(np.prod(shape[:-1])) + np.sqrt(np.prod(shape[:-2]) * shape[-1])),  # 6/(√n_in+√n_out)
-        lambda shape: 2 / (np.prod(shape[:-1]) + np.prod(shape[:-2]) * shape[-1]),  # the variance, not the limit
-    ],
-    "08.he_std": [
-        lambda shape: np.sqrt(2 / shape[-2]),  # forgets the kernel window: input channels only
-        lambda shape: np.sqrt(2 / np.prod(shape[:-1])) / 0.87962566103423978,  # the stddev before truncation
-        lambda shape: np.sqrt(2 / (np.prod(shape[:-1]) + np.prod(shape[:-2]) * shape[-1])),  # Glorot's fans
-        lambda shape: 2 / np.prod(shape[:-1]),  # the variance, not the standard deviation
-    ],
     "07.count_layer": [
         # the convolution's output keeps the input's depth instead of taking the number of filters
         lambda shape, spec: _count_layer_except(shape, spec, "conv", lambda sh, sp: ((sp[2] ** 2 * sh[-1] + 1) * sp[1],
@@ -209,40 +197,6 @@ MISTAKES = {
         lambda s, y: (exercises.get("01.softmax").reference(s.T).T - np.eye(s.shape[1])[y]) / len(y),  # wrong axis
         lambda s, y: exercises.get("01.logits_gradient").reference(s, y) * len(y),  # a sum, not the mean
         lambda s, y: -exercises.get("01.logits_gradient").reference(s, y),  # onehot - softmax
-    ],
-    "10.batch_norm_train": [
-        lambda x, g, b, e: g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + e) + b,  # unbiased variance
-        lambda x, g, b, e: g * (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-12) + b,  # forgets epsilon
-        lambda x, g, b, e: (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + e),  # forgets gamma and beta
-        lambda x, g, b, e: g * (x - x.mean(axis=0)) / (x.var(axis=0) + e) + b,  # divides by the variance, not its root
-        # statistics of each example over its features (axis 1): layer normalization, not batch normalization
-        lambda x, g, b, e: g * (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + e) + b,
-    ],
-    "10.moving_update": [
-        # the two weights swapped: the new batch gets rho, the old value 1 - rho
-        lambda mm, mv, x, rho: ((1 - rho) * mm + rho * x.mean(axis=0), (1 - rho) * mv + rho * x.var(axis=0)),
-        # the unbiased batch variance (PyTorch stores that one)
-        lambda mm, mv, x, rho: (rho * mm + (1 - rho) * x.mean(axis=0), rho * mv + (1 - rho) * x.var(axis=0, ddof=1)),
-        lambda mm, mv, x, rho: (x.mean(axis=0), x.var(axis=0)),  # replaces the moving statistics by the batch's
-    ],
-    "10.batch_norm_inference": [
-        # the batch's own statistics (training mode) instead of the moving ones
-        lambda x, g, b, mm, mv, e: exercises.get("10.batch_norm_train").reference(x, g, b, e),
-        lambda x, g, b, mm, mv, e: g * (x - mm) / np.sqrt(mv) + b,  # forgets epsilon
-        lambda x, g, b, mm, mv, e: (x - mm) / np.sqrt(mv + e) + b,  # forgets gamma
-        lambda x, g, b, mm, mv, e: g * (x - mm) / np.sqrt(mv + e),  # forgets beta
-    ],
-    "11.conv_multiplications": [
-        lambda side, c, f, k: side * side * f * k * k,  # forgets the input channels
-        lambda side, c, f, k: side * side * f * k * c,  # kernel not squared
-        lambda side, c, f, k: (side - k + 1) ** 2 * f * k * k * c,  # 'valid' output size instead of 'same'
-        lambda side, c, f, k: (k * k * c + 1) * f,  # counts the parameters, not the multiplications
-    ],
-    "11.residual_forward": [
-        lambda x, conv1, conv2: x + conv2(np.maximum(conv1(x), 0)),  # forgets the ReLU after the addition
-        lambda x, conv1, conv2: np.maximum(x + np.maximum(conv2(np.maximum(conv1(x), 0)), 0), 0),  # ReLU before add
-        lambda x, conv1, conv2: np.maximum(x + conv2(conv1(x)), 0),  # no ReLU between the two convolutions
-        lambda x, conv1, conv2: np.maximum(conv2(np.maximum(conv1(x), 0)), 0),  # no shortcut: a plain block
     ],
     "09.early_stopping": [
         # hindsight: the best epoch of the whole curve, and patience epochs after it

@@ -4,95 +4,134 @@ import numpy as np
 
 from . import Exercise
 
-
-def _batch_norm_train(x, gamma, beta, epsilon):
-    mean, var = x.mean(axis=0), x.var(axis=0)
-    return gamma * (x - mean) / np.sqrt(var + epsilon) + beta
+EPSILON = 1e-3  # Keras' default epsilon, the size of the 'epsilon added' mistake
 
 
-def _moving_update(moving_mean, moving_variance, x, momentum):
-    return (momentum * moving_mean + (1 - momentum) * x.mean(axis=0),
-            momentum * moving_variance + (1 - momentum) * x.var(axis=0))
+def _bn_layers(model):
+    import keras
+
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
 
 
-def _batch_norm_inference(x, gamma, beta, moving_mean, moving_variance, epsilon):
-    return gamma * (x - moving_mean) / np.sqrt(moving_variance + epsilon) + beta
+def _recalibrate(model, x, batch_size):
+    """The course's answer, computed on a copy of the model (the model passed in is left as it is): each BN
+    layer in turn, its input's per-feature mean and biased variance over all of x (fed in batches, inference
+    mode), written into the layer before the next layer's input is measured. Returns [(mean, variance), ...]."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    stats = []
+    for bn in _bn_layers(copy):
+        feeder = keras.Model(copy.inputs[0], bn.input)
+        h = np.concatenate([np.asarray(feeder(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
+        h = h.astype("float64").reshape(-1, h.shape[-1])
+        stats.append((h.mean(axis=0), h.var(axis=0)))
+        bn.moving_mean.assign(stats[-1][0])
+        bn.moving_variance.assign(stats[-1][1])
+    return stats
 
 
-def _batch(rng, m, c):
-    """A batch (m, c) whose features have different means and spreads, one of them nearly constant."""
-    scale = rng.uniform(0.3, 3.0, size=c)
-    scale[0] = 0.01  # variance 1e-4, below epsilon: forgetting epsilon shows
-    return rng.normal(rng.uniform(-3, 3, size=c), scale, size=(m, c))
+def _compare(got, expected):
+    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+        return (f"expected a list of {len(expected)} (mean, variance) pairs, one per BN layer, got "
+                f"{type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, (list, tuple)) else ""))
+    for k, (pair, (mean, var)) in enumerate(zip(got, expected)):
+        where = f"BN layer {k + 1} of {len(expected)}"
+        try:
+            m, v = (np.asarray(a, dtype="float64").ravel() for a in pair)
+        except (TypeError, ValueError):
+            return f"{where}: expected a (mean, variance) pair of arrays, got {type(pair).__name__}"
+        if m.shape != mean.shape or v.shape != var.shape:
+            return (f"{where}: expected a mean and a variance of shape {mean.shape} (one per feature, the last "
+                    f"axis), got shapes {m.shape} and {v.shape}")
+        mean_ok = np.allclose(m, mean, rtol=1e-4, atol=1e-5)
+        if mean_ok and np.allclose(v, var, rtol=1e-4, atol=1e-6):
+            continue
+        ratio = v / var
+        if mean_ok and np.allclose(v - var, EPSILON, rtol=0, atol=1e-5):
+            return (f"{where}: every variance is epsilon (0.001) too large: epsilon belongs in the normalization, "
+                    "sqrt(variance + epsilon), which the layer does itself; store the variance alone")
+        if mean_ok and np.all(ratio > 1) and np.allclose(ratio, ratio.mean(), rtol=1e-3) and ratio.mean() < 1.2:
+            return (f"{where}: every variance is {ratio.mean():.4f} times too large, as n / (n - 1): the unbiased "
+                    "variance (ddof=1); BN uses the biased one, dividing by n")
+        if k > 0:
+            return (f"{where} is wrong although the layers before it are right: in inference mode its input depends "
+                    "on the moving statistics of the BN layers before it, so write each layer's new statistics "
+                    "into it before you measure the next layer's input")
+        if mean_ok and np.all(ratio <= 1 + 1e-4):
+            return (f"{where}: the means are right but the variances are too small: an average of per-batch "
+                    "variances misses the spread between the batch means; take the variance of all the values")
+        return f"{where}: the mean or variance differs from the statistics of the layer's input over all of x"
+    return None
 
 
-def _shapes(rng):
-    return [(16, 3), (2, 4), (1, 3), (32, 1), (64, 8)] + [(int(rng.integers(2, 50)), int(rng.integers(1, 10)))
-                                                          for _ in range(4)]
+def _model(rng, kind):
+    import keras
+    from keras import layers
+
+    init = lambda: keras.initializers.GlorotUniform(seed=int(rng.integers(2**31)))  # noqa: E731
+    if kind == "dense":
+        model = keras.Sequential([
+            keras.Input(shape=(6,)),
+            layers.Dense(5, kernel_initializer=init()), layers.BatchNormalization(), layers.Activation("relu"),
+            layers.Dense(4, kernel_initializer=init()), layers.BatchNormalization(),
+        ])
+    else:
+        model = keras.Sequential([
+            keras.Input(shape=(5, 5, 2)),
+            layers.Conv2D(3, 3, padding="same", kernel_initializer=init()), layers.BatchNormalization(),
+            layers.Activation("relu"),
+            layers.Conv2D(4, 3, padding="same", kernel_initializer=init()), layers.BatchNormalization(),
+        ])
+    for bn in _bn_layers(model):  # moving statistics far from the truth, as after a short training run
+        c = bn.moving_mean.shape[0]
+        bn.moving_mean.assign(rng.normal(0, 2, size=c).astype("float32"))
+        bn.moving_variance.assign(rng.uniform(0.05, 4.0, size=c).astype("float32"))
+        bn.gamma.assign(rng.uniform(0.5, 2.0, size=c).astype("float32"))
+        bn.beta.assign(rng.normal(size=c).astype("float32"))
+    return model
 
 
-def _train_cases(rng):
+class _FreshModels(tuple):
+    """A case's arguments (model, x, batch_size) that hand out a fresh copy of the model each time they are
+    unpacked: the reference and the student's function each get the model as the case built it, so that a
+    function that writes into the model cannot make the next one look right."""
+
+    def __iter__(self):
+        import keras
+
+        model, *rest = tuple.__iter__(self)
+        copy = keras.models.clone_model(model)
+        copy.set_weights(model.get_weights())
+        return iter((copy, *rest))
+
+
+def _cases(rng):
     cases = []
-    for m, c in _shapes(rng):
-        gamma, beta = rng.uniform(0.5, 2.0, size=c), rng.normal(size=c)
-        cases.append(((_batch(rng, m, c), gamma, beta, float(rng.choice([1e-3, 1e-5, 0.1]))), {}))
-    return cases
-
-
-def _moving_cases(rng):
-    cases = [((np.zeros(3), np.ones(3), _batch(rng, 16, 3), 0.99), {})]
-    for m, c in _shapes(rng)[1:]:
-        moving = (rng.normal(size=c), rng.uniform(0.1, 3.0, size=c))
-        cases.append(((*moving, _batch(rng, m, c), float(rng.choice([0.99, 0.9, 0.5]))), {}))
-    return cases
-
-
-def _inference_cases(rng):
-    cases = []
-    for m, c in _shapes(rng):
-        gamma, beta = rng.uniform(0.5, 2.0, size=c), rng.normal(size=c)
-        moving_mean, moving_variance = rng.normal(size=c), rng.uniform(0.1, 3.0, size=c)
-        moving_variance[0] = 1e-4  # below epsilon
-        cases.append(((_batch(rng, m, c), gamma, beta, moving_mean, moving_variance, float(rng.choice([1e-3, 0.1]))),
-                      {}))
+    for kind, n, batch_size, label in (("dense", 40, 8, "Dense stack, batches of 8"),
+                                       ("dense", 23, 10, "Dense stack, a last batch of 3"),
+                                       ("conv", 12, 4, "Conv2D stack, (N, H, W, C) maps"),
+                                       ("conv", 9, 16, "Conv2D stack, one batch")):
+        shape = (n, 6) if kind == "dense" else (n, 5, 5, 2)
+        x = rng.normal(rng.uniform(-2, 2), rng.uniform(0.5, 3), size=shape).astype("float32")
+        cases.append((_FreshModels((_model(rng, kind), x, batch_size)), {}, label))
     return cases
 
 
 EXERCISES = {
-    "10.batch_norm_train": Exercise(
-        title="batch normalization in training mode",
-        reference=_batch_norm_train,
-        cases=_train_cases,
-        hint="each feature (column) is standardized with the mean and variance of the batch itself, taken over the "
-        "examples (axis 0) with the biased variance; epsilon keeps the division safe, and gamma and beta then give "
-        "the layer a scale and a shift of its own",
-        recipe="compute each feature's mean and variance along axis 0 (np.var divides by m, as BN does; no ddof=1), "
-        "then follow the formulas of section 2, first for x_hat and then for y, with epsilon under the square root; "
-        "the (C,) arrays broadcast against the (m, C) batch",
-        atol=1e-9,
-    ),
-    "10.moving_update": Exercise(
-        title="the update of the moving statistics",
-        reference=_moving_update,
-        cases=_moving_cases,
-        hint="the moving statistics are exponentially weighted averages of the batch statistics: momentum is the "
-        "share of the old moving value that is kept, and the batch statistics are the same per-feature mean and "
-        "biased variance as in training mode",
-        recipe="compute the batch's mean and variance per feature (axis 0, the variance dividing by m), then update "
-        "each moving value by the rule of section 2 with rho = momentum (most of the weight stays on the old moving "
-        "value), and return the pair (new mean, new variance)",
-        atol=1e-9,
-    ),
-    "10.batch_norm_inference": Exercise(
-        title="batch normalization in inference mode",
-        reference=_batch_norm_inference,
-        cases=_inference_cases,
-        hint="in inference mode the output for one example must not depend on the others in the batch: the layer uses "
-        "its stored moving statistics in place of the batch's own, and otherwise applies the same transform as in "
-        "training mode",
-        recipe="take your training-mode transform and replace the batch mean and variance by moving_mean and "
-        "moving_variance, computing nothing from the statistics of x; epsilon stays under the square root, then gamma "
-        "and beta as before",
-        atol=1e-9,
+    "10.recalibrate": Exercise(
+        title="recalibrate the moving statistics",
+        reference=_recalibrate,
+        cases=_cases,
+        compare=_compare,
+        hint="inference mode normalizes with the moving statistics, so they should be the mean and (biased) variance "
+        "of each BN layer's input over the training data; a layer's input is computed in inference mode and so "
+        "depends on the moving statistics of the BN layers before it",
+        recipe="for each BatchNormalization layer of model.layers, in order: build keras.Model(model.inputs[0], "
+        "layer.input), feed it x in slices of batch_size, collect the outputs and reshape them to (values, features) "
+        "with the features on the last axis; take the mean and the variance over axis 0 (dividing by n, no "
+        "epsilon), assign them to layer.moving_mean and layer.moving_variance, and only then go to the next layer; "
+        "return the list of (mean, variance) pairs",
     ),
 }

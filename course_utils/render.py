@@ -444,43 +444,36 @@ def render(
     with _FolderLock(out_dir):
         _remove_temporaries(out_dir)
         source = colab.requirement(repository_url)  # what the notebooks' Colab cell installs ("" without a URL)
-        if edition == "instructor":
-            _save_student_copies(notebooks, out_dir, source)
-            with tempfile.TemporaryDirectory(prefix="colab-source-") as tmp:
-                copies = [_with_colab_source(nb, Path(tmp), source) for nb in notebooks]
-                planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
-                results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
-            _build_book(results, out_dir, repository_url)
-            return results
-        with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
+        students = _save_student_copies(notebooks, out_dir, source, every=edition == "student")
+        if edition == "student":  # what runs is the student's copy
+            versions = students
+        else:  # the notebook itself, or a copy whose Colab cell installs from `source`
+            versions = {nb: colab.with_source(nbtools.read(nb), source) for nb in notebooks} if source else {}
+        with tempfile.TemporaryDirectory(prefix="render-copies-") as tmp:
             copies = []
-            editions = _student_editions(notebooks)
             for nb in notebooks:
-                student = colab.with_source(editions[nb.name], source)
-                nbtools.write_atomic(student, _student_copy(out_dir, nb))  # the download
-                nbtools.write_atomic(student, Path(tmp) / nb.name)
-                copies.append(Path(tmp) / nb.name)
+                if nb in versions:
+                    nbtools.write_atomic(versions[nb], Path(tmp) / nb.name)
+                copies.append(Path(tmp) / nb.name if nb in versions else nb)
             planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
             results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
         _build_book(results, out_dir, repository_url)
         return results
 
 
-def _with_colab_source(notebook: Path, folder: Path, source: str) -> Path:
-    """The notebook itself, or with a Colab `source` a copy in `folder` whose Colab cell installs from it."""
-    if not source:
-        return notebook
-    nbtools.write_atomic(colab.with_source(nbtools.read(notebook), source), folder / notebook.name)
-    return folder / notebook.name
-
-
-def _save_student_copies(notebooks: list[Path], out_dir: Path, source: str = "") -> None:
-    """The student edition of every notebook with exercises, in <out>/student/, for download from its page;
-    its Colab cell installs the course from `source` (colab.requirement)."""
-    with_exercises = [nb for nb in notebooks if any("### BEGIN SOLUTION" in c.source for c in nbtools.read(nb).cells)]
-    editions = _student_editions(with_exercises) if with_exercises else {}
-    for nb in with_exercises:
-        nbtools.write_atomic(colab.with_source(editions[nb.name], source), _student_copy(out_dir, nb))
+def _save_student_copies(notebooks: list[Path], out_dir: Path, source: str = "", every: bool = False) -> dict:
+    """The student edition of every notebook with exercises (of every notebook with `every`), saved in
+    <out>/student/ for download from its page, its Colab cell installing the course from `source`
+    (colab.requirement); returns {notebook: its student edition}."""
+    chosen = notebooks if every else [
+        nb for nb in notebooks if any("### BEGIN SOLUTION" in c.source for c in nbtools.read(nb).cells)
+    ]
+    editions = _student_editions(chosen) if chosen else {}
+    saved = {}
+    for nb in chosen:
+        saved[nb] = colab.with_source(editions[nb.name], source)
+        nbtools.write_atomic(saved[nb], _student_copy(out_dir, nb))
+    return saved
 
 
 def _student_editions(notebooks: list[Path]) -> dict:

@@ -207,8 +207,9 @@ def _one_case(exercise: Exercise, fn: Callable, reference: Callable, args, kwarg
         got = fn(*_copies(args), **kwargs)
     except NotImplementedError:
         raise NotSolved from None
-    except Exception as exc:  # the student's code failed: say how
-        return f"it raised {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+    except Exception as exc:  # the student's code failed: say how, in one line
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        return f"it raised {type(exc).__name__}: {first}"
     compare = exercise.compare or (lambda g, e: _compare(g, e, exercise.atol))
     return compare(got, expected)
 

@@ -36,6 +36,7 @@ POINTS = 2  # per exercise
 ASSIGNMENT = "course"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+STUDENT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # nbgrader's own default stub
 CHECK_CALL = re.compile(r'^check\.exercise\("(?P<id>[^"]+)", (?P<fn>\w+)\)$', re.M)
 
 
@@ -107,8 +108,6 @@ def _api(root: Path, timeout: int = 600):
     config.ClearSolutions.code_stub = {"python": STUDENT_STUB}
     return NbGraderAPI(config=config)
 
-
-STUDENT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # nbgrader's own default stub
 
 
 def release(notebooks: list, root: Path | None = None) -> dict[str, object]:

@@ -7,7 +7,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import nbtools, render
+try:
+    from . import nbtools, render
+except KeyboardInterrupt:  # Ctrl-C while the modules load: nothing has started yet
+    print("interrupted before any notebook started", file=sys.stderr)
+    sys.exit(130)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +64,8 @@ def main(argv=None) -> int:
     if args.command == "render":
         overrides = dict(args.parameter)
         twice = sorted(name for name, count in Counter(n for n, _ in args.parameter).items() if count > 1)
-        problems = [f"-p {name} is given more than once; give each parameter once" for name in twice]
+        problems = [f"-p {render.params.cut(name)} is given more than once; give each parameter once"
+                    for name in twice]
         if args.jobs < 1:
             problems.append(f"--jobs must be at least 1, got {args.jobs}")
         if args.timeout is not None and args.timeout < 1:
@@ -78,10 +83,14 @@ def main(argv=None) -> int:
         except (render.UsageError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except render.DiskFull as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         except render.Interrupted as stop:
             counts = Counter(r.status for r in stop.results)
+            during = f" during {stop.during}" if stop.during else ""
             print(
-                f"interrupted: {counts['ok']} rendered, {counts['FAILED']} failed, "
+                f"interrupted{during}: {counts['ok']} rendered, {counts['FAILED']} failed, "
                 f"{counts['interrupted']} interrupted, {counts['not run']} not started -> {args.out / 'index.html'}",
                 file=sys.stderr,
             )
@@ -98,6 +107,10 @@ def main(argv=None) -> int:
         for r in failed:
             print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
         return 1 if failed else 0
+    unreadable = _unreadable(notebooks)
+    if unreadable:  # a missing or broken notebook is bad input (exit 2), not a notebook that is "not clean" (1)
+        print(f"error: {unreadable}", file=sys.stderr)
+        return 2
     if args.command == "strip":
         dirty = nbtools.strip(notebooks, check=args.check)
         for path in dirty:
@@ -107,6 +120,19 @@ def main(argv=None) -> int:
         print(f"recording {path} ...", flush=True)
         nbtools.record(path)
     return 0
+
+
+def _unreadable(notebooks) -> str | None:
+    """One line about the first notebook that is missing or not a notebook, else None."""
+    for path in notebooks:
+        if not Path(path).is_file():
+            what = "is a folder" if Path(path).is_dir() else "does not exist"
+            return f"{path} {what}; give the path of a .ipynb notebook"
+        try:
+            nbtools.read(path)
+        except ValueError as exc:
+            return str(exc)
+    return None
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 
@@ -17,11 +18,32 @@ def keras_home() -> Path:
 
 
 def file_hash(path: Path, algorithm: str) -> str:
+    """Hash of the file's bytes, read up to the size it has when opened (never an endless read)."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        left = os.fstat(f.fileno()).st_size
+        while left > 0 and (block := f.read(min(left, 1 << 20))):
             digest.update(block)
+            left -= len(block)
     return digest.hexdigest()
+
+
+_KINDS = {stat.S_ISDIR: "a folder", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+          stat.S_ISFIFO: "a named pipe", stat.S_ISSOCK: "a socket"}  # fmt: skip
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What `path` is when it is not a regular file (a folder, a device, a broken link...), else None."""
+    try:
+        mode = os.stat(path).st_mode  # follows links: a link to /dev/zero is a device
+    except FileNotFoundError:
+        return "a symbolic link to a missing file" if os.path.islink(path) else "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS.items() if test(mode)), "not a regular file")
+    return f"{kind} (through a symbolic link to {os.path.realpath(path)})" if os.path.islink(path) else kind
 
 
 def verify(
@@ -34,6 +56,9 @@ def verify(
 
     The algorithm follows from the length of `expected` (32 hex digits: md5, 64: sha256), as in Keras.
     """
+    odd = _not_a_file(path)
+    if odd:  # opening a folder fails; reading a device or a pipe would never end
+        raise CorruptFileError(f"{what} at {path} is {odd}, not a file. {fix}")
     algorithm = "md5" if len(expected) == 32 else "sha256"
     actual = file_hash(path, algorithm)
     if actual != expected:

@@ -63,7 +63,7 @@ def _watch_parent(parent: int, temporary: Path) -> None:
 
 def main(argv: list[str]) -> int:
     from .progress import RENDER_ENV
-    from .render import Result, _atomic_text, render_one
+    from .render import DiskFull, Result, _atomic_text, render_one
 
     job = json.loads(Path(argv[0]).read_text())
     os.environ[RENDER_ENV] = "1"  # inherited by the kernel: progress bars end as one line of text (progress.py)
@@ -73,6 +73,8 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=_watch_parent, args=(job["parent"], temporary), daemon=True).start()
     try:
         result = render_one(notebook, job["params"], out_dir, job["overrides"], job["timeout"])
+    except DiskFull as exc:  # "no space left on ...": the render stops
+        result = Result(notebook.name, status="FAILED", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - reported in the index, not as a traceback
         result = Result(notebook.name, status="FAILED", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:400])
     _atomic_text(Path(job["result"]), json.dumps(asdict(result)))

@@ -84,7 +84,7 @@ def read_bundled_weights(path: Path | None = None) -> dict:
 def _imagenet_path(include_top: bool, allow_download: bool) -> Path | None:
     fname, md5 = IMAGENET_FILES[include_top]
     path = keras_home() / "models" / fname
-    if path.exists():
+    if path.exists() or path.is_symlink():  # verify names a folder, a device or a broken link in one line
         verify(path, md5, "The cached ImageNet VGG16 weights file")
         return path
     if not allow_download:

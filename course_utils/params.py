@@ -14,14 +14,17 @@ allows None (papermill reads no `str | None`; the quotes spare an import, and ru
 The help text may end with one constraint: `(A to B)`, an inclusive range, where A and B are numbers
 or the names of other parameters (`(1 to epochs)`), optionally followed by `, odd`, `, even` or
 `, multiple of N`; `(one of: a, b)`, the allowed values, or `(one of the VGG16 conv layers)`, a named
-set; `(folder)`, an existing folder. For a list, the constraint applies to every item. A line without
-annotation takes the type of its default. No `=` may appear in the help text (papermill would not
-parse the line).
+set; `(folder)`, an existing folder (not empty text); `(output folder)`, a folder the notebook writes
+into, given relative to its working folder and staying inside it (no absolute path, no `..` out of it),
+so that under `render` a notebook's outputs stay inside `--out`. For a list, the constraint applies to
+every item. A list whose default is not empty must not be empty. A line without annotation takes the
+type of its default. No `=` may appear in the help text (papermill would not parse the line).
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +44,7 @@ def _vgg16_conv_layers() -> tuple[str, ...]:
 
 NAMED_SETS = {"VGG16 conv layers": _vgg16_conv_layers}
 _FOLDER = re.compile(r"\(folder\)\s*$")
+_OUTPUT_FOLDER = re.compile(r"\(output folder\)\s*$")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
@@ -57,20 +61,28 @@ class Param:
     step: str | None = None  # "odd", "even" or "multiple of N"
     choices: tuple | None = None
     folder: bool = False
+    output_folder: bool = False  # a relative path that stays inside the working folder
+    nonempty: bool = False  # a list that must hold at least one item (its default is not empty)
 
     def allowed(self) -> str:
         """What values are allowed, in words, for error messages."""
-        kind = f"a list of {self.item.__name__}" if self.type is list else f"{'an' if self.type is int else 'a'} "
-        if self.type is not list:
+        if self.type is list:
+            kind = f"a {'non-empty ' if self.nonempty else ''}list of {self.item.__name__}"
+        else:
+            kind = f"{'an' if self.type is int else 'a'} "
             kind += {int: "int", float: "number", bool: "bool (True or False)", str: "text"}[self.type]
         if self.folder:
             kind = "the path of an existing folder"
+        if self.output_folder:
+            kind = "a folder inside the working folder, as a relative path without '..' out of it"
         if self.low is not None:
             kind += f" from {_word(self.low)} to {_word(self.high)}"
             if self.step:
                 kind += f", {self.step}"
         if self.choices:
             kind = "one of " + ", ".join(map(str, self.choices))
+            if self.type is list:
+                kind = f"a {'non-empty ' if self.nonempty else ''}list, each item {kind}"
         return kind + (", or None" if self.optional else "")
 
 
@@ -129,6 +141,7 @@ def declarations(source: str) -> dict[str, Param]:
         line = lines[node.end_lineno - 1]
         help_text = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset :] else ""
         p = Param(name, kind, default, help_text, item, optional or default is None)
+        p.nonempty = kind is list and bool(default)
         if m := _RANGE.search(help_text):
             p.low, p.high, p.step = _bound(m.group(1)), _bound(m.group(2)), m.group(3)
         elif m := _NAMED_CHOICES.search(help_text):
@@ -139,6 +152,8 @@ def declarations(source: str) -> dict[str, Param]:
             p.choices = tuple(_parse_scalar(p, c.strip().strip("'\"")) for c in m.group(1).split(","))
         elif _FOLDER.search(help_text):
             p.folder = True
+        elif _OUTPUT_FOLDER.search(help_text):
+            p.output_folder = True
         params[name] = p
     return params
 
@@ -168,7 +183,17 @@ def parse_text(p: Param, text: str):
     except (ValueError, SyntaxError) as exc:
         if str(exc).startswith("parameter "):
             raise
-        raise ValueError(f"parameter {p.name!r}: got {text!r}, but it takes {p.allowed()}") from None
+        raise ValueError(f"parameter {p.name!r}: got {_short(text)}, but it takes {p.allowed()}") from None
+
+
+def _short(value, limit: int = 60) -> str:
+    """repr(value), cut to about `limit` characters for a one-line message (a 5,000-digit value is not repeated)."""
+    return cut(repr(value), limit)
+
+
+def cut(text: str, limit: int = 60) -> str:
+    """`text` if it has at most `limit` characters, else its start and its length."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text):,} characters)"
 
 
 def check(p: Param, value, others: dict | None = None):
@@ -187,7 +212,7 @@ def check(p: Param, value, others: dict | None = None):
     def bad():
         named = [f"{b} is {others[b]!r}" for b in (p.low, p.high) if isinstance(b, str) and b in others]
         return ValueError(
-            f"parameter {p.name!r}: got {value!r}, but it takes {p.allowed()}"
+            f"parameter {p.name!r}: got {_short(value)}, but it takes {p.allowed()}"
             + (f" ({', '.join(named)})" if named else "")
         )
 
@@ -199,6 +224,8 @@ def check(p: Param, value, others: dict | None = None):
         if not isinstance(value, (list, tuple)) or not all(_is(v, p.item) for v in value):
             raise bad()
         values = list(value)
+        if p.nonempty and not values:
+            raise bad()
     elif not _is(value, p.type):
         raise bad()
     else:
@@ -212,10 +239,31 @@ def check(p: Param, value, others: dict | None = None):
             raise bad()
         if p.choices and v not in p.choices:
             raise bad()
+        if p.output_folder:
+            _check_output_folder(p, v)
+    if p.folder and not value.strip():  # Path("") is the current folder: an empty name would pass for it
+        raise ValueError(f"parameter {p.name!r}: got an empty folder name; it takes {p.allowed()}")
     if p.folder and not Path(value).expanduser().is_dir():
         what = "does not exist" if not Path(value).expanduser().exists() else "is not a folder"
-        raise ValueError(f"parameter {p.name!r}: {value!r} {what}; it takes {p.allowed()}")
+        raise ValueError(f"parameter {p.name!r}: {_short(value)} {what}; it takes {p.allowed()}")
     return float(value) if p.type is float else value
+
+
+def _check_output_folder(p: Param, value: str) -> None:
+    """ValueError unless `value` names a folder inside the working folder: not empty, relative, no way out."""
+    why = None
+    if not isinstance(value, str):
+        why = "not text"
+    elif not value.strip():
+        why = "an empty folder name"
+    elif "\0" in value:
+        why = "a name with a NUL character"
+    elif value.startswith("~") or Path(value).is_absolute():
+        why = "an absolute path"
+    elif os.path.normpath(value).split(os.sep)[0] == "..":
+        why = "a path that leaves the working folder"
+    if why:
+        raise ValueError(f"parameter {p.name!r}: got {_short(value)}, {why}; it takes {p.allowed()}")
 
 
 def _on_step(value, step: str) -> bool:

@@ -9,10 +9,15 @@ Each notebook runs in a worker process of its own (course_utils._worker). A lock
 keeps a second render out; Ctrl-C (or SIGTERM) stops the workers and their kernels within seconds,
 removes the temporary files and writes an index that says what was interrupted. The index describes
 the whole folder: every page in it, with the render that made it.
+
+A render writes only into an empty folder or one an earlier render made: its manifest
+(`.render-manifest.json`) lists the files renders made there, and a render replaces or removes no other
+file. A full disk stops the render with one line; the partial files go and the earlier pages stay.
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import os
@@ -57,14 +62,42 @@ class Result:
 
 
 class Interrupted(Exception):
-    """Ctrl-C or SIGTERM stopped a render; `results` says what ran, what was interrupted, what never started."""
+    """Ctrl-C or SIGTERM stopped a render; `results` says what ran, what was interrupted, what never started;
+    `during` says when, if not while notebooks ran ("the book build")."""
 
-    def __init__(self, results: list[Result]):
+    def __init__(self, results: list[Result], during: str = ""):
         super().__init__("interrupted")
-        self.results = results
+        self.results, self.during = results, during
+
+
+class DiskFull(RuntimeError):
+    """No space was left to write the render's files; the partial files were removed, earlier pages kept."""
+
+
+NO_SPACE = "no space left on"  # how a worker's result says so
+
+
+def _no_space(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an exception it was raised from, is a full disk (or a full quota)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _disk_full(where: Path) -> DiskFull:
+    return DiskFull(f"{NO_SPACE} {where}: free some space and render again (the pages of the last render are kept)")
 
 
 LOCK_NAME = ".render.lock"
+MANIFEST_NAME = ".render-manifest.json"  # the files renders made in the folder
+JOBS_PREFIX = "render-jobs-"  # temporary folders of the workers' job files: render-jobs-<pid of the render>-*
+BOOK_FILES = ("index.html", "status.html", "index.json", "search.html", "genindex.html", "searchindex.js",
+              "objects.inv")  # fmt: skip - what a render writes at the top of the folder, besides the pages
+BUILD_DIRS = ("_static", "_images", "_sources", "_sphinx_design_static")  # the book's folders (site.py)
 STATUS_START, STATUS_END = "<!-- last-render -->", "<!-- /last-render -->"  # in the book's home page (site.py)
 TABLE_START, TABLE_END = "<!-- status-table -->", "<!-- /status-table -->"  # the status table, in either page
 BOOK_MARK = '"_static/'  # a page of the book loads its theme from _static/; the render's own status page does not
@@ -93,7 +126,9 @@ def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
         if not any(name in declared[nb] for nb in notebooks):
             allowed = sorted(set().union(*(declared[nb] for nb in notebooks)))
             where = notebooks[0].name if len(notebooks) == 1 else "any of the selected notebooks"
-            raise ParameterError(f"unknown parameter {name!r} for {where}. Allowed: {', '.join(allowed) or '(none)'}")
+            raise ParameterError(
+                f"unknown parameter {params._short(name)} for {where}. Allowed: {', '.join(allowed) or '(none)'}"
+            )
     result = {}
     for nb in notebooks:
         values = {name: p.default for name, p in declared[nb].items()}
@@ -114,16 +149,41 @@ def plan(notebooks: list[Path], overrides: dict[str, str]) -> dict[Path, dict]:
     return result
 
 
+def check_repository_url(url: str | None) -> None:
+    """UsageError unless `url` is None or a web address (http or https, with a host, no spaces or quotes)."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() or c in "\"'<>\\"
+                                                                                 for c in url):  # fmt: skip
+        raise UsageError(
+            f"--repository-url must be the web address of the course's repository, such as "
+            f"https://github.com/you/course; got {params._short(url)}"
+        )
+
+
 def check_out_dir(notebooks: list[Path], out_dir: Path) -> Path:
     """The resolved output folder; UsageError if it is a file, or is or contains the folder of an input.
 
     Rendering writes `<out>/<stem>.ipynb`, so an output folder that holds an input notebook would
     replace the student's or the course's source; one that contains an input's folder is refused too,
-    since a render there mixes sources and outputs.
+    since a render there mixes sources and outputs. A folder inside the course's notebooks/ is refused:
+    pytest would collect the rendered notebooks there as tests.
     """
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out_dir} is a file, not a folder; give a folder such as build/course")
+    if NOTEBOOK_DIR in out.parents:
+        raise UsageError(
+            f"--out {out_dir} is inside the course's notebooks/ folder, where the tests would run the rendered "
+            "notebooks as their own; choose a folder outside it, such as build/course"
+        )
     for nb in notebooks:
         folder = nb.resolve().parent
         if out == folder or out in folder.parents:
@@ -167,8 +227,116 @@ def inside(out_dir: Path, *parts: str) -> Path:
     return path
 
 
+class _Manifest:
+    """The files renders made in the output folder (paths relative to it), in <out>/.render-manifest.json.
+
+    `open` lets a render into an empty folder or an earlier render's only. Every path a render is about to
+    write is recorded first (`add`), so a render killed midway leaves nothing it made unrecorded; paths
+    that no longer exist are dropped when the next render opens the folder.
+    """
+
+    def __init__(self, out_dir: Path, files: set[str]):
+        self.out_dir, self.files = out_dir, files
+
+    @classmethod
+    def open(cls, out_dir: Path) -> _Manifest:
+        """The folder's manifest (a new one for an empty folder); UsageError if the folder holds files and
+        no manifest, or one that cannot be read."""
+        path = out_dir / MANIFEST_NAME
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                files = set(data["files"])
+                if not all(isinstance(f, str) for f in files):
+                    raise TypeError("a file name is not text")
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise UsageError(
+                    f"--out {out_dir}: its render manifest {MANIFEST_NAME} cannot be read ({type(exc).__name__}); "
+                    "choose another --out, or empty this folder"
+                ) from None
+            return cls(out_dir, {f for f in files if (out_dir / f).exists() or (out_dir / f).is_symlink()})
+        legacy = _legacy_render_files(out_dir)  # a folder of a render made before manifests existed
+        if legacy is not None:
+            return cls(out_dir, legacy)
+        other = sorted(e.name for e in os.scandir(out_dir) if not _is_leftover(e.name))
+        if other:
+            raise UsageError(
+                f"--out {out_dir} is not empty and no render made it (it holds {params.cut(other[0])}"
+                f"{f' and {len(other) - 1} more' if len(other) > 1 else ''}); a render replaces and deletes files "
+                "in its folder, so give an empty or new folder, or one an earlier render made"
+            )
+        return cls(out_dir, set())
+
+    def check(self, paths) -> None:
+        """UsageError naming the first of `paths` (relative) that exists and was not made by a render; for a
+        folder, the first file inside it that was not."""
+        for rel in paths:
+            full = self.out_dir / rel
+            inner = [full] if not full.is_dir() or full.is_symlink() else sorted(f for f in full.rglob("*")
+                                                                                 if not f.is_dir())  # fmt: skip
+            for f in inner:
+                name = f.relative_to(self.out_dir).as_posix()
+                if (f.exists() or f.is_symlink()) and name not in self.files:
+                    raise UsageError(
+                        f"--out {self.out_dir} holds {params.cut(name)}, which no render made; a render would "
+                        "replace or delete it. Move it out of the folder, or choose another --out"
+                    )
+
+    def add(self, paths) -> None:
+        """Record `paths` (relative) as made by a render, before they are written."""
+        new = {Path(p).as_posix() for p in paths} - self.files
+        if new or not (self.out_dir / MANIFEST_NAME).is_file():
+            self.files |= new
+            text = json.dumps({"made_by": "python -m course_utils render", "files": sorted(self.files)}, indent=0)
+            _atomic_text(self.out_dir / MANIFEST_NAME, text)
+
+    def claim(self, paths) -> None:
+        """`check` then `add`: the book's files, before they are moved into the folder (site.build)."""
+        paths = [Path(p).as_posix() for p in paths]
+        self.check(paths)
+        self.add(paths)
+
+
+def _legacy_render_files(out_dir: Path) -> set[str] | None:
+    """For a folder rendered before manifests existed (its index.json is a render's): the files there that a
+    render makes (its pages, the book's files and folders, student copies); None for any other folder."""
+    try:
+        entries = json.loads((out_dir / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = {"notebook", "status", "html", "rendered_at", "parameters"}
+    if not (isinstance(entries, list) and entries and all(isinstance(e, dict) and keys <= set(e) for e in entries)):
+        return None
+    names = list(BOOK_FILES)
+    for e in entries:
+        stem = str(e["notebook"]).removesuffix(".ipynb")
+        names += [f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
+        names.append(f"student/{e['notebook']}")
+    files = {n for n in names if (out_dir / n).is_file()}
+    for folder in BUILD_DIRS:
+        files |= {f.relative_to(out_dir).as_posix() for f in (out_dir / folder).rglob("*") if f.is_file()}
+    return files
+
+
+def _is_leftover(name: str) -> bool:
+    """A name only a render uses for its lock and temporary files (what a killed render leaves)."""
+    return (
+        name in (LOCK_NAME, MANIFEST_NAME)
+        or re.fullmatch(r"\.book-\w+|\.old_\w+|\..+\.running\.ipynb|\..+\.render-\w+\.tmp", name) is not None
+    )
+
+
+def _planned(notebooks: list[Path]) -> list[str]:
+    """The paths (relative to the output folder) a render of `notebooks` writes, besides the book's."""
+    paths = list(BOOK_FILES)
+    for nb in notebooks:
+        paths += [f"{nb.stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
+        paths.append(f"student/{nb.name}")
+    return paths
+
+
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.render-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -218,8 +386,6 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
     is removed, so the folder never holds an old page that passes for this render's.
     """
     import nbformat
-    import papermill as pm
-    from nbconvert import HTMLExporter
 
     from .path import course_info
 
@@ -235,6 +401,23 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
     if notebook.resolve() in {f.resolve() for f in finals.values()}:  # check_out_dir refuses it; never touch an input
         raise UsageError(f"refusing to render {notebook} onto itself")
     tmp_nb = inside(out_dir, f".{stem}.running.ipynb")
+    try:
+        return _execute_and_export(notebook, result, out_dir, timeout, tmp_nb, finals)
+    except Exception as exc:
+        if _no_space(exc):  # the partial notebook goes; the earlier page stays
+            tmp_nb.unlink(missing_ok=True)
+            raise _disk_full(out_dir) from None
+        raise
+    finally:
+        tmp_nb.unlink(missing_ok=True)  # only a failure leaves it: on success it became the final notebook
+
+
+def _execute_and_export(notebook: Path, result: Result, out_dir: Path, timeout, tmp_nb: Path, finals: dict) -> Result:
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    stem = notebook.stem
     start = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -248,7 +431,12 @@ def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, tim
         )
         result.status = "ok"
     except Exception as exc:  # papermill raises PapermillExecutionError; a kernel death or a timeout others
-        executed = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
+        if _no_space(exc):
+            raise
+        try:
+            executed = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
+        except Exception:  # noqa: BLE001 - a notebook cut short: the failure is still named, without its cell
+            executed = None
         result.status, result.error = "FAILED", _failure(exc, executed, timeout)
     result.seconds = round(time.perf_counter() - start, 1)
     result.rendered_at = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -374,17 +562,28 @@ class _FolderLock:
     def __enter__(self):
         import fcntl
 
-        self.file = open(self.path, "a+")  # noqa: SIM115 - held for the whole render
-        try:
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.file.seek(0)
-            holder = self.file.read().strip() or "unknown"
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            self.file = os.fdopen(fd, "r+")
+            try:
+                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = self.file.read().strip()[:20] or "unknown"
+                self.file.close()
+                raise UsageError(
+                    f"another render is writing to {self.path.parent} (process {holder}); "
+                    "wait for it to finish or choose another --out"
+                ) from None
+            # The file locked may be one its last holder removed after we opened it (and another render may
+            # have made and locked a new one): the lock counts only while it is the file at the path.
+            try:
+                current = os.stat(self.path, follow_symlinks=False)
+            except FileNotFoundError:
+                current = None
+            mine = os.fstat(fd)
+            if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+                break
             self.file.close()
-            raise UsageError(
-                f"another render is writing to {self.path.parent} (process {holder}); "
-                "wait for it to finish or choose another --out"
-            ) from None
         self.file.seek(0)
         self.file.truncate()
         self.file.write(str(os.getpid()))
@@ -392,15 +591,20 @@ class _FolderLock:
         return self
 
     def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)  # while the lock is held: whoever locks this file next sees it is gone
         self.file.close()  # closing releases the lock
 
 
 def _remove_temporaries(out_dir: Path) -> None:
-    """Temporary files of an earlier render that was killed (we hold the lock, so none is in use)."""
-    for pattern in (".*.running.ipynb", ".*.tmp"):
-        for path in out_dir.glob(pattern):
-            path.unlink(missing_ok=True)
+    """Temporary files and folders of an earlier render that was killed or stopped (we hold the lock, so
+    none is in use): partial notebooks and files, the book's build folder, the book's replaced folders."""
+    for entry in os.scandir(out_dir):
+        if entry.name in (LOCK_NAME, MANIFEST_NAME) or not _is_leftover(entry.name):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            Path(entry.path).unlink(missing_ok=True)
 
 
 def render(
@@ -420,7 +624,8 @@ def render(
     download, and they are what runs, so the pages show what a student sees before solving anything.
 
     At the end the book (course_utils.site) is built from the executed notebooks in the folder;
-    `repository_url` adds Colab and Binder buttons to its pages. BookError if it cannot be built.
+    `repository_url` adds Colab and Binder buttons to its pages. BookError if it cannot be built;
+    DiskFull (one line) if the disk fills up, after the partial files are removed.
     """
     notebooks = [Path(n).resolve() for n in notebooks] or discover()
     missing = [str(n) for n in notebooks if not n.is_file()]
@@ -433,6 +638,7 @@ def render(
         raise UsageError(f"two notebooks named {clash[0]}.ipynb would write the same pages; render them separately")
     if edition not in ("instructor", "student"):
         raise UsageError(f"--edition must be instructor or student, got {edition!r}")
+    check_repository_url(repository_url)
     planned = plan(notebooks, overrides)
     out_dir = check_out_dir(notebooks, out_dir)
     try:
@@ -440,25 +646,50 @@ def render(
         probe = tempfile.TemporaryFile(dir=out_dir)
         probe.close()
     except OSError as exc:
+        if _no_space(exc):
+            raise _disk_full(out_dir) from None
         raise UsageError(f"cannot write to --out {out_dir}: {exc.strerror or exc}") from None
-    with _FolderLock(out_dir):
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops a render like Ctrl-C
+    try:
+        with _FolderLock(out_dir):
+            return _render_locked(notebooks, planned, overrides, out_dir, jobs, timeout, edition, repository_url)
+    except OSError as exc:
+        if _no_space(exc):
+            raise _disk_full(out_dir) from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _render_locked(notebooks, planned, overrides, out_dir, jobs, timeout, edition, repository_url) -> list[Result]:
+    """`render`, once the folder is locked."""
+    manifest = _Manifest.open(out_dir)  # UsageError for a folder a render did not make
+    manifest.check([*_planned(notebooks), *BUILD_DIRS])
+    _remove_temporaries(out_dir)
+    manifest.add(_planned(notebooks))
+    source = colab.requirement(repository_url)  # what the notebooks' Colab cell installs ("" without a URL)
+    students = _save_student_copies(notebooks, out_dir, source, every=edition == "student")
+    if edition == "student":  # what runs is the student's copy
+        versions = students
+    else:  # the notebook itself, or a copy whose Colab cell installs from `source`
+        versions = {nb: colab.with_source(nbtools.read(nb), source) for nb in notebooks} if source else {}
+    with tempfile.TemporaryDirectory(prefix="render-copies-") as tmp:
+        copies = []
+        for nb in notebooks:
+            if nb in versions:
+                nbtools.write_atomic(versions[nb], Path(tmp) / nb.name)
+            copies.append(Path(tmp) / nb.name if nb in versions else nb)
+        planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
+        results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
+    try:
+        _build_book(results, out_dir, repository_url, manifest)
+    except KeyboardInterrupt:  # the notebooks ran: say so, and that the book was not finished
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         _remove_temporaries(out_dir)
-        source = colab.requirement(repository_url)  # what the notebooks' Colab cell installs ("" without a URL)
-        students = _save_student_copies(notebooks, out_dir, source, every=edition == "student")
-        if edition == "student":  # what runs is the student's copy
-            versions = students
-        else:  # the notebook itself, or a copy whose Colab cell installs from `source`
-            versions = {nb: colab.with_source(nbtools.read(nb), source) for nb in notebooks} if source else {}
-        with tempfile.TemporaryDirectory(prefix="render-copies-") as tmp:
-            copies = []
-            for nb in notebooks:
-                if nb in versions:
-                    nbtools.write_atomic(versions[nb], Path(tmp) / nb.name)
-                copies.append(Path(tmp) / nb.name if nb in versions else nb)
-            planned_copies = {copy: planned[nb] for copy, nb in zip(copies, notebooks)}
-            results = _run_all(copies, planned_copies, overrides, out_dir, jobs, timeout)
-        _build_book(results, out_dir, repository_url)
-        return results
+        write_index(results, out_dir, state="interrupted while the book was being built")
+        raise Interrupted(results, during="the book build") from None
+    return results
 
 
 def _save_student_copies(notebooks: list[Path], out_dir: Path, source: str = "", every: bool = False) -> dict:
@@ -494,15 +725,16 @@ class BookError(RuntimeError):
     """The notebooks ran, but the book could not be built from them (the plain pages are still there)."""
 
 
-def _build_book(results: list[Result], out_dir: Path, repository_url: str | None) -> None:
+def _build_book(results: list[Result], out_dir: Path, repository_url: str | None, manifest: _Manifest) -> None:
+    """Build the book, then write the home page's line about this render (also when the book failed)."""
     from . import site
 
     try:
-        site.build(out_dir, _read_manifest(out_dir), repository_url)
-    except RuntimeError as exc:
+        site.build(out_dir, _read_manifest(out_dir), repository_url, claim=manifest.claim)
+    except (RuntimeError, UsageError) as exc:  # UsageError: a file of the user's where the book would write
+        write_index(results, out_dir)
         raise BookError(str(exc)) from None
-    finally:
-        write_index(results, out_dir)  # the home page's line about this render
+    write_index(results, out_dir)
 
 
 def _start_worker(notebook: Path, params: dict, overrides: dict, out_dir: Path, timeout, jobs_dir: Path):
@@ -533,6 +765,34 @@ def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _remove_stale_job_folders() -> None:
+    """Remove the job folders of renders that are gone (killed by SIGKILL, say): render-jobs-<pid>-* whose
+    render no longer runs; for folders named before the pid was in the name, the render named in their jobs."""
+    import psutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{JOBS_PREFIX}*"):
+        try:
+            info = folder.lstat()
+            if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.getuid():
+                continue
+            found = re.fullmatch(rf"{JOBS_PREFIX}(\d+)-\w+", folder.name)
+            if found:
+                owner = int(found.group(1))
+            else:
+                jobs = [json.loads(job.read_text()) for job in folder.glob("*.job.json")]
+                if not jobs:
+                    continue
+                owner = int(jobs[0]["parent"])
+            try:  # the same pid, started after the folder was made, is another process
+                alive = psutil.Process(owner).create_time() <= info.st_mtime + 1
+            except psutil.NoSuchProcess:
+                alive = False
+            if not alive:
+                shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+
+
 def _expected_seconds(notebook: Path, last_seconds: dict) -> float:
     """How long a notebook took in this folder's last render, else the run time its first cell states."""
     if notebook.name in last_seconds:
@@ -550,6 +810,8 @@ def _finished(nb: Path, proc, result_file: Path) -> Result:
         return Result(**json.loads(result_file.read_text()))
     log = result_file.with_name(f"{nb.stem}.log")
     last = (log.read_text(errors="replace").strip().splitlines() or [""])[-1] if log.is_file() else ""
+    if "No space left on device" in last:  # no room even for the result, in the temporary folder
+        return Result(nb.name, status="FAILED", error=str(_disk_full(result_file.parent)))
     why = f"the worker stopped with exit code {proc.returncode}" + (f": {last[:300]}" if last else "")
     return Result(nb.name, status="FAILED", error=why)
 
@@ -564,8 +826,8 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
     # Longest first, so that with several jobs a long notebook does not run alone at the end.
     last = {e["notebook"]: float(e.get("seconds", 0)) for e in _read_manifest(out_dir) if e.get("status") == "ok"}
     queue, running = sorted(notebooks, key=lambda nb: -_expected_seconds(nb, last)), {}
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops a render like Ctrl-C
-    jobs_dir = Path(tempfile.mkdtemp(prefix="render-jobs-"))
+    _remove_stale_job_folders()
+    jobs_dir = Path(tempfile.mkdtemp(prefix=f"{JOBS_PREFIX}{os.getpid()}-"))
     bar = tqdm(total=len(notebooks), desc="render", unit="notebook")
     try:
         while queue or running:
@@ -574,6 +836,10 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
                 running[nb] = _start_worker(nb, planned[nb], overrides, out_dir, timeout, jobs_dir)
             for nb in [nb for nb, (proc, _) in running.items() if proc.poll() is not None]:
                 r = results[nb] = _finished(nb, *running.pop(nb))
+                if r.error and r.error.startswith(NO_SPACE):  # the others would fail the same way: stop them
+                    stop_process_trees([proc.pid for proc, _ in running.values()])
+                    _remove_temporaries(out_dir)
+                    raise DiskFull(r.error)
                 bar.write(f"{r.status:>6}  {r.seconds:6.1f} s  {r.notebook}" + (f"  {r.error}" if r.error else ""))
                 bar.update()
                 done = [results[n] for n in notebooks if n not in queue and n not in running]
@@ -594,8 +860,6 @@ def _run_all(notebooks, planned, overrides, out_dir, jobs, timeout) -> list[Resu
         raise Interrupted([results[nb] for nb in notebooks]) from None
     finally:
         bar.close()
-        signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         shutil.rmtree(jobs_dir, ignore_errors=True)
     ordered = [results[nb] for nb in notebooks]
     write_index(ordered, out_dir)

@@ -18,8 +18,10 @@ executed notebook and, when there is one, the student edition.
 
 from __future__ import annotations
 
+import errno
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,10 +30,9 @@ from pathlib import Path
 
 import nbformat
 
-from .render import STATUS_END, STATUS_START, TABLE_END, TABLE_START
+from .render import BUILD_DIRS, STATUS_END, STATUS_START, TABLE_END, TABLE_START
 
 TITLE = "Convolutional networks with Keras"
-BUILD_DIRS = ("_static", "_images", "_sources", "_sphinx_design_static")
 
 CONF = """\
 project = {title!r}
@@ -120,11 +121,21 @@ def _status(status_html: str) -> str:
     return f"# Status of the last render\n\n```{{raw}} html\n{style}\n{TABLE_START}{table}{TABLE_END}\n```\n"
 
 
-def build(out_dir: Path, entries: list[dict], repository_url: str | None = None) -> Path:
+def _cause(stderr: str, returncode: int) -> str:
+    """The line of Sphinx's output that names the error (its last lines ask for a bug report)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    named = [line for line in lines if re.match(r"[\w.]*(Error|Exception|Warning)\b.*:", line)]
+    return (named or lines or [f"exit code {returncode}"])[-1]
+
+
+def build(out_dir: Path, entries: list[dict], repository_url: str | None = None, claim=None) -> Path:
     """Build the book from the executed notebooks of `entries` (those with a page) into `out_dir`.
 
     The book is built in a temporary folder and then moved into place, file by file, so an interrupted
-    build leaves the earlier pages. Returns the home page. RuntimeError (one line) if Sphinx fails.
+    build leaves the earlier pages. Before anything moves, `claim` (if given) is called with every path,
+    relative to `out_dir`, that the move writes or removes; it raises to stop the move (render's manifest:
+    a file no render made). Returns the home page. RuntimeError (one line) if Sphinx fails; OSError
+    (ENOSPC) if the disk is full.
     """
     out_dir = Path(out_dir)
     pages = [e for e in entries if e.get("html") and (out_dir / e["html"]).is_file()]
@@ -154,8 +165,14 @@ def build(out_dir: Path, entries: list[dict], repository_url: str | None = None)
             text=True,
         )
         if proc.returncode:
-            message = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
-            raise RuntimeError(f"the book could not be built: {message[:300]}")
+            if "No space left on device" in proc.stderr or "[Errno 28]" in proc.stderr:
+                raise OSError(errno.ENOSPC, "No space left on device while building the book", str(out_dir))
+            raise RuntimeError(f"the book could not be built: {_cause(proc.stderr, proc.returncode)[:300]}")
+        if claim is not None:
+            moved = [f for name in BUILD_DIRS for f in (built / name).rglob("*") if f.is_file()]
+            replaced = [f for name in BUILD_DIRS if (built / name).exists() for f in (out_dir / name).rglob("*")]
+            top = [f for f in built.iterdir() if f.is_file() and f.name != ".buildinfo"]
+            claim([f.relative_to(built) for f in moved + top] + [f.relative_to(out_dir) for f in replaced])
         for name in BUILD_DIRS:  # whole folders: replace the old one in two renames
             if (built / name).exists():
                 old = out_dir / f".old{name}"

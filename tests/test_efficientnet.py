@@ -1,9 +1,11 @@
 """EfficientNet-Lite0: the state dict is read safely and exactly, and the Keras model reproduces PyTorch."""
 
+import collections
 import io
 import os
 import pickle
 import shutil
+import types
 
 import numpy as np
 import pytest
@@ -128,3 +130,99 @@ def test_untrained_model_without_top_is_reported_as_random(capsys):
 
 def test_preprocess_input_maps_0_255_to_minus_1_1():
     np.testing.assert_allclose(efficientnet.preprocess_input([0, 127, 255]), [-127 / 128, 0, 1])
+
+
+# --- a crafted file read with sha256=None: checked before any memory is touched -------------------------------
+
+
+class _Storage:
+    """Stands for a torch storage of `numel` float32 values in a crafted file."""
+
+    def __init__(self, numel):
+        self.numel = numel
+
+
+class _CraftedTensor:
+    def __init__(self, storage, offset, shape, strides):
+        self.args = (storage, offset, shape, strides, False, collections.OrderedDict())
+
+    def __reduce__(self):
+        return _rebuild, self.args
+
+
+def _rebuild(*args):  # written into the pickle as torch._utils._rebuild_tensor_v2
+    raise AssertionError("never called")
+
+
+class FloatStorage:  # written as torch.FloatStorage
+    pass
+
+
+class _TorchPickler(pickle._Pickler):
+    """Writes the globals a torch state dict names, without torch."""
+
+    NAMES = {_rebuild: ("torch._utils", "_rebuild_tensor_v2"), FloatStorage: ("torch", "FloatStorage")}
+
+    def save_global(self, obj, name=None):
+        module, qualname = self.NAMES.get(obj, (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)))
+        self.write(pickle.GLOBAL + f"{module}\n{qualname}\n".encode())
+
+    def persistent_id(self, obj):
+        return ("storage", FloatStorage, "0", "cpu", obj.numel, None) if isinstance(obj, _Storage) else None
+
+    dispatch = {**pickle._Pickler.dispatch, types.FunctionType: save_global, type: save_global}
+
+
+def _crafted(path, shape, strides, offset=0, numel=4, stored=4, count=None):
+    """A legacy torch file with one float32 tensor over a storage the pickle says has `numel` elements;
+    `stored` elements follow, after an element count of `count` (default: numel)."""
+    buf = io.BytesIO()
+    for x in (efficientnet._LEGACY_MAGIC, 1001, {"little_endian": True}):
+        buf.write(pickle.dumps(x, protocol=2))
+    _TorchPickler(buf, protocol=2).dump({"w": _CraftedTensor(_Storage(numel), offset, shape, strides)})
+    buf.write(pickle.dumps(["0"], protocol=2))
+    buf.write((numel if count is None else count).to_bytes(8, "little"))
+    buf.write(np.arange(stored, dtype=np.float32).tobytes())
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_a_crafted_file_with_sound_strides_reads_as_torch_would(tmp_path):
+    path = _crafted(tmp_path / "ok.pth", shape=(2, 2), strides=(1, 2), numel=6, stored=6, offset=1)
+    np.testing.assert_array_equal(efficientnet.read_state_dict(path, sha256=None)["w"], [[1, 3], [2, 4]])
+
+
+@pytest.mark.parametrize(
+    ("shape", "strides", "offset", "numel", "stored", "message"),
+    [
+        ((4,), (-1,), 0, 4, 4, "invalid offset, shape or strides"),  # reads before the storage
+        ((4,), (1,), -2, 4, 4, "invalid offset, shape or strides"),
+        ((2**40,), (0,), 0, 4, 4, "zero stride"),  # 4 TiB of one repeated element: no MemoryError
+        ((2**40,), (1,), 0, 4, 4, "reaches past the end of its storage"),  # 4 TiB: no MemoryError
+        ((2, 2), (2, 2), 0, 4, 4, "reaches past the end of its storage"),
+        (("a",), (1,), 0, 4, 4, "invalid offset, shape or strides"),
+        ((4,), (1,), 0, 2**40, 4, "reaches past the end of the file"),  # a storage bigger than the file
+    ],
+)
+def test_a_crafted_tensor_is_refused_before_memory_is_touched(tmp_path, shape, strides, offset, numel, stored, message):
+    path = _crafted(tmp_path / "bad.pth", shape, strides, offset=offset, numel=numel, stored=stored)
+    with pytest.raises(CorruptFileError, match=message) as info:
+        efficientnet.read_state_dict(path, sha256=None)
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_build_opcode_cannot_change_the_reader(tmp_path):
+    """BUILD on a global sets attributes of the object itself: it could change _rebuild_tensor_v2's defaults."""
+    defaults = efficientnet._rebuild_tensor_v2.__defaults__
+    state = pickle.dumps((None, {"__defaults__": (True, "changed", None)}), protocol=2)[2:-1]
+    payload = b"\x80\x02" + pickle.GLOBAL + b"torch._utils\n_rebuild_tensor_v2\n" + state + pickle.BUILD + pickle.STOP
+    header = (efficientnet._LEGACY_MAGIC, 1001, {"little_endian": True})
+    fake = tmp_path / "build.pth"
+    fake.write_bytes(b"".join(pickle.dumps(x, protocol=2) for x in header) + payload)
+    try:
+        with pytest.raises(pickle.UnpicklingError, match="refused BUILD on a"):
+            efficientnet.read_state_dict(fake, sha256=None)
+    finally:
+        changed = efficientnet._rebuild_tensor_v2.__defaults__
+        efficientnet._rebuild_tensor_v2.__defaults__ = defaults
+    assert changed == defaults

@@ -72,12 +72,50 @@ def test_command_line_text_is_read_by_the_declared_type(decl, name, text, value)
         ("optimizer", "adagrad", "one of adam, sgd"),
         ("verbose", "maybe", "bool"),
         ("data_dir", "/no/such/folder", "does not exist"),
+        ("data_dir", "", "got an empty folder name"),  # was taken as the current folder
+        ("layers", "[]", "got [], but it takes a non-empty list of str"),
+        ("layers", "", "got [], but it takes a non-empty list of str"),
+        ("epochs", "1" * 5000, "111... (5,002 characters), but it takes an int from 1 to 500"),
     ],
 )
 def test_bad_values_give_one_line_naming_what_is_allowed(decl, name, text, message):
     with pytest.raises(ValueError) as err:
         params.parse_text(decl[name], text)
     assert message in str(err.value) and f"parameter {name!r}" in str(err.value) and "\n" not in str(err.value)
+    assert len(str(err.value)) < 200  # a long value is cut, not repeated
+
+
+def test_a_list_may_be_empty_only_when_its_default_is():
+    decl = params.declarations("sides: list[int] = []  # extra sides (3 to 9)\nlayers: list[str] = ['a']  # shown")
+    assert params.parse_text(decl["sides"], "[]") == [] and not decl["sides"].nonempty
+    assert decl["layers"].nonempty and "a non-empty list of str" in decl["layers"].allowed()
+
+
+OUTPUT = 'output_dir: str = "outputs/figures"  # where the figures go (output folder)\n'
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("/tmp/elsewhere", "an absolute path"),
+        ("~/figures", "an absolute path"),
+        ("..", "a path that leaves the working folder"),
+        ("../figures", "a path that leaves the working folder"),
+        ("figures/../../x", "a path that leaves the working folder"),
+        ("", "an empty folder name"),
+    ],
+)
+def test_an_output_folder_stays_inside_the_working_folder(text, why):
+    p = params.declarations(OUTPUT)["output_dir"]
+    assert p.output_folder
+    with pytest.raises(ValueError) as err:
+        params.parse_text(p, text)
+    assert f"{why}; it takes a folder inside the working folder" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["figures", "a/b", "a/../b", ".", "..hidden"])
+def test_an_output_folder_inside_the_working_folder_is_accepted(text):
+    assert params.parse_text(params.declarations(OUTPUT)["output_dir"], text) == text
 
 
 def test_check_accepts_an_int_for_a_float_and_an_existing_folder(decl, tmp_path):
@@ -132,6 +170,9 @@ def test_the_notebook_checks_values_set_by_hand_with_the_same_declarations(tmp_p
         (["-p", "epochs", "3", "-p", "epochs", "4"], "-p epochs is given more than once"),
         (["--timeout", "0"], "--timeout must be at least 1 second"),
         (["-p", "epochs", "None"], "takes an int from 1 to 500"),
+        (["-p", "data_dir", ""], "parameter 'data_dir': got an empty folder name"),
+        (["-p", "layers", "[]"], "parameter 'layers': got [], but it takes a non-empty list"),
+        (["--repository-url", "not a url"], "--repository-url must be the web address of the course's repository"),
     ],
 )
 def test_cli_usage_errors_exit_2_with_one_line(tmp_path, capsys, extra, message):
@@ -172,7 +213,8 @@ layers: list[str] = ["block1_conv1"]  # (one of the VGG16 conv layers)
         ("patience", 50, r"'patience': got 50, but it takes an int from 1 to epochs \(epochs is 40\)"),
         ("kernel", 8, r"'kernel': got 8, but it takes an int from 3 to 31, odd"),
         ("side", 18, r"'side': got 18, but it takes an int from 8 to 64, multiple of 4"),
-        ("layers", ["block1_conv1", "block6_conv1"], r"got .*block6_conv1.*, but it takes one of block1_conv1"),
+        ("layers", ["block1_conv1", "block6_conv1"], r"got .*block6_conv1.*, but it takes a non-empty list, each item "
+         "one of block1_conv1"),  # fmt: skip
     ],
 )
 def test_bounds_naming_other_parameters_steps_and_named_sets(name, value, message):
@@ -209,3 +251,40 @@ def test_at_defaults_compares_every_parameter_but_the_ignored_ones(tmp_path):
     assert main(["render", str(nb), "--out", str(tmp_path / "out")]) == 0
     executed = nbformat.read(tmp_path / "out" / "01_p.ipynb", as_version=4)
     assert executed.cells[-1].outputs[0]["text"].split() == ["True", "True", "True", "False", "False"]
+
+
+@pytest.mark.parametrize(
+    "notebook, name, value, message",
+    [
+        ("07_learnable_parameters", "input_sides", "[]", "got [], but it takes a non-empty list of int"),
+        ("12_filter_visualization", "layers", "[]", "got [], but it takes a non-empty list, each item one of"),
+        ("12_filter_visualization", "output_dir", "/tmp/elsewhere", "got '/tmp/elsewhere', an absolute path"),
+        ("12_filter_visualization", "output_dir", "../../elsewhere", "a path that leaves the working folder"),
+    ],
+)
+def test_course_notebooks_refuse_empty_lists_and_outputs_outside_out_before_running(
+    tmp_path, capsys, monkeypatch, notebook, name, value, message
+):
+    """Under render a notebook's output folders stay inside --out: 12's output_dir took /tmp/x and ../x."""
+    from course_utils import render
+
+    def run_all(*args):
+        raise AssertionError(f"{notebook} would have run with {name}={value!r}")
+
+    monkeypatch.setattr(render, "_render_locked", run_all)  # a value let through fails here, before anything runs
+    path = render.NOTEBOOK_DIR / f"{notebook}.ipynb"
+    assert main(["render", str(path), "-p", name, value, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{notebook}.ipynb: parameter {name!r}: {message}" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_refuses_an_output_folder_outside_out(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL})
+    nb.cells = [nbformat.v4.new_code_cell(OUTPUT, metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("1")]
+    nbformat.write(nb, tmp_path / "01_o.ipynb")
+    for value in ("/tmp/elsewhere", "../elsewhere"):
+        args = ["render", str(tmp_path / "01_o.ipynb"), "-p", "output_dir", value, "--out", str(tmp_path / "out")]
+        assert main(args) == 2
+        assert "01_o.ipynb: parameter 'output_dir'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -67,13 +68,18 @@ def test_render_writes_html_index_and_applies_parameters(notebooks, tmp_path):
     assert 'href="01_good.html"' in index and "epochs=7" in index
     [entry] = json.loads((out / "index.json").read_text())
     assert entry["status"] == "ok" and entry["parameters"] == {"epochs": 7}
-    assert not list(out.glob(".*"))  # no temporary files left
+    assert _hidden(out) == [render.MANIFEST_NAME]  # no temporary files left, only the list of what renders made
+
+
+def _hidden(folder):
+    return sorted(p.name for p in folder.glob(".*"))
 
 
 def test_failing_notebook_exits_nonzero_naming_notebook_and_cell(notebooks, tmp_path, capsys):
     good, bad = notebooks
     out = tmp_path / "out"
-    (out).mkdir()
+    out.mkdir()
+    render._Manifest.open(out).add(["02_bad.html"])  # as if an earlier render had made it
     (out / "02_bad.html").write_text("an old successful render")  # must not survive as if current
     code = main(["render", str(good), str(bad), "--out", str(out), "--jobs", "2"])
     err = capsys.readouterr().err
@@ -254,7 +260,7 @@ def test_ctrl_c_stops_within_seconds_leaves_no_process_or_temp_file_and_the_inde
     assert "2 interrupted, 2 not started" in err
     gone, alive = psutil.wait_procs(family, timeout=5)
     assert alive == []
-    assert not list(out.glob(".*"))  # no temporary file, no lock file
+    assert _hidden(out) == [render.MANIFEST_NAME]  # no temporary file, no lock file
     entries = json.loads((out / "index.json").read_text())
     assert [e["status"] for e in entries] == ["interrupted", "interrupted", "not run", "not run"]
     assert "it was interrupted" in (out / "index.html").read_text()
@@ -274,6 +280,11 @@ def test_kill_9_of_the_render_leaves_no_worker_or_kernel_running(tmp_path):
     proc.communicate(timeout=10)
     gone, alive = psutil.wait_procs(family, timeout=10)
     assert alive == []
+    import tempfile
+
+    [jobs] = Path(tempfile.gettempdir()).glob(f"{render.JOBS_PREFIX}{proc.pid}-*")  # left by the killed render
+    render._remove_stale_job_folders()  # what the next render does first
+    assert not jobs.exists()
 
 
 def test_a_second_render_into_a_busy_folder_fails_at_once(notebooks, tmp_path, capsys):
@@ -288,7 +299,7 @@ def test_a_second_render_into_a_busy_folder_fails_at_once(notebooks, tmp_path, c
     assert main(["render", str(good), "--out", str(out)]) == 0  # the lock is gone with its holder
 
 
-def test_the_index_describes_every_page_in_the_folder(notebooks, tmp_path):
+def test_the_index_describes_every_page_in_the_folder(notebooks, tmp_path, capsys):
     good, bad = notebooks
     out = tmp_path / "out"
     assert main(["render", str(bad), "--out", str(out)]) == 1
@@ -298,13 +309,21 @@ def test_the_index_describes_every_page_in_the_folder(notebooks, tmp_path):
     assert entries["02_bad.ipynb"]["html"] == "02_bad.FAILED.html" and entries["02_bad.ipynb"]["rendered_at"]
     (out / "02_bad.FAILED.html").unlink()  # a page that is gone is not listed
     (out / "99_stray.html").write_text("made by hand")  # a page no render made is listed as such
+    (out / ".notes.tmp").write_text("the user's")  # stays: a render removes only what renders made
+    (out / ".book-killed" / "src").mkdir(parents=True)  # a killed book build's folder: removed
     assert main(["render", str(good), "--out", str(out)]) == 0
+    assert (out / ".notes.tmp").read_text() == "the user's" and not (out / ".book-killed").exists()
     entries = {e["notebook"]: e for e in json.loads((out / "index.json").read_text())}
     assert set(entries) == {"01_good.ipynb", "99_stray.ipynb"}
     stray = entries["99_stray.ipynb"]
     assert stray["status"] == "unknown" and "not made by a render" in stray["note"]
     index = (out / "status.html").read_text()
     assert 'href="99_stray.html"' in index and "02_bad" not in index
+    assert (out / "99_stray.html").read_text() == "made by hand"
+    (out / "_static" / "mine.css").write_text("the user's")  # where the book writes: the render stops up front
+    assert main(["render", str(good), "--out", str(out)]) == 2
+    assert "holds _static/mine.css, which no render made" in capsys.readouterr().err
+    assert (out / "_static" / "mine.css").read_text() == "the user's"
 
 
 def test_the_same_notebook_twice_renders_once_and_two_with_one_name_are_refused(notebooks, tmp_path, capsys):
@@ -477,3 +496,214 @@ def test_a_link_made_during_a_render_is_not_written_through(tmp_path):
         render.inside(out, "student", "05_demo.ipynb")
     assert nb.read_bytes() == before
     assert render.inside(out, "05_demo.html") == out / "05_demo.html"
+
+
+# --- issue 18: a render that cannot be turned against its inputs or its folder ------------------------------
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_folder_that_no_render_made_is_refused_and_left_alone(notebooks, tmp_path, capsys):
+    """A user's index.html, status.html, search.html, index.json, _static/* and _images/* were replaced."""
+    good, _ = notebooks
+    out = tmp_path / "site"
+    for name in ("index.html", "status.html", "search.html", "index.json", "_static/custom.css", "_images/me.png"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(f"the user's own {name}")
+    before = _tree(out)
+    assert main(["render", str(good), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not empty and no render made it" in err and "empty or new folder" in err
+    assert _tree(out) == before and _hidden(out) == []
+
+
+def _fake_worker(monkeypatch, error=None):
+    """Workers that report at once (no kernel): ok, or FAILED with `error`."""
+    import subprocess
+    from dataclasses import asdict
+
+    def start(nb, params, overrides, out_dir, timeout, jobs_dir):
+        result = render.Result(nb.name, status="FAILED" if error else "ok", error=error)
+        if not error:
+            (out_dir / f"{nb.stem}.ipynb").write_text(nbformat.writes(nbformat.read(nb, as_version=4)))
+            (out_dir / f"{nb.stem}.html").write_text("the new page")
+            result.html = f"{nb.stem}.html"
+        (jobs_dir / f"{nb.stem}.result.json").write_text(json.dumps(asdict(result)))
+        return subprocess.Popen(["true"]), jobs_dir / f"{nb.stem}.result.json"
+
+    monkeypatch.setattr(render, "_start_worker", start)
+
+
+@pytest.mark.parametrize("where", ["notebook", "index", "book"])
+def test_a_full_disk_is_one_line_and_keeps_the_earlier_pages(notebooks, tmp_path, monkeypatch, capsys, where):
+    """ENOSPC gave a traceback (or NotJSONError, or Sphinx's 'Please also report this'). The worker's side is
+    the next test; here it reports as a worker does. Checked by hand on a 300 kB tmpfs as well."""
+    import errno
+    import subprocess
+
+    from course_utils import site
+
+    good, _ = notebooks
+    out = tmp_path / "out"
+    out.mkdir()
+    render._Manifest.open(out).add(["01_good.html"])
+    (out / "01_good.html").write_text("the page of the last render")
+    if where == "notebook":
+        _fake_worker(monkeypatch, error=str(render._disk_full(out)))
+    else:
+        _fake_worker(monkeypatch)
+    if where == "index":
+        real = render._atomic_text
+
+        def full(path, text):
+            if path.name == "index.json":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(path, text)
+
+        monkeypatch.setattr(render, "_atomic_text", full)
+    if where == "book":
+        sphinx_says = "OSError: [Errno 28] No space left on device\nPlease also report this if it was a user error"
+        monkeypatch.setattr(site.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 2, "", sphinx_says))
+    assert main(["render", str(good), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"error: no space left on {out}") and "Traceback" not in err
+    if where == "notebook":
+        assert (out / "01_good.html").read_text() == "the page of the last render"
+    assert [p for p in _hidden(out) if p != render.MANIFEST_NAME] == []  # no partial file, no lock, no .book-*
+
+
+def test_a_full_disk_while_a_notebook_runs_removes_the_partial_notebook(notebooks, tmp_path, monkeypatch):
+    import errno
+
+    import papermill
+
+    good, _ = notebooks
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "01_good.html").write_text("the page of the last render")
+
+    def execute(source, output, **kwargs):
+        with open(output, "w") as f:
+            f.write('{"cells": [{"cell_type": "code", "sour')  # cut short, as on a full disk
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    with pytest.raises(render.DiskFull, match=f"^no space left on {out}"):
+        render.render_one(good, {"epochs": 2, "label": "demo"}, out, {}, None)
+    assert sorted(p.name for p in out.iterdir()) == ["01_good.html"]
+    assert (out / "01_good.html").read_text() == "the page of the last render"
+
+
+def test_a_bad_repository_url_or_an_out_inside_notebooks_is_refused_before_anything_runs(notebooks, tmp_path, capsys):
+    good, _ = notebooks
+    inside_notebooks = render.NOTEBOOK_DIR / "rendered_by_a_test"
+    for args, message in (
+        (["--repository-url", "not a url", "--out", str(tmp_path / "o")], "--repository-url must be the web address"),
+        (["--repository-url", "ftp://host/x", "--out", str(tmp_path / "o")], "such as https://github.com/you/course"),
+        (["--out", str(inside_notebooks)], "is inside the course's notebooks/ folder"),
+    ):
+        assert main(["render", str(good), *args]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err
+    assert not (tmp_path / "o").exists() and not inside_notebooks.exists()
+
+
+def test_ctrl_c_during_the_book_build_says_so(notebooks, tmp_path, monkeypatch, capsys):
+    """It printed 'interrupted before any notebook started', and the index said '1 of 1 ran.'"""
+    from course_utils import site
+
+    good, _ = notebooks
+    out = tmp_path / "out"
+    _fake_worker(monkeypatch)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(site, "build", interrupted)
+    assert main(["render", str(good), "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted during the book build: 1 rendered, 0 failed" in err
+    assert "it was interrupted while the book was being built" in (out / "index.html").read_text()
+    assert _hidden(out) == [render.MANIFEST_NAME]
+
+
+def test_sigterm_during_the_book_build_cleans_up_and_exits_130(notebooks, tmp_path):
+    """SIGTERM there killed the render (rc -15) and left .render.lock and .book-*."""
+    import signal
+
+    good, _ = notebooks
+    out = tmp_path / "out"
+    proc = _start_render([good, "--out", out], tmp_path)
+    assert _wait_for(lambda: list(out.glob(".book-*")), seconds=120), proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted during the book build: 1 rendered" in err
+    assert _hidden(out) == [render.MANIFEST_NAME]  # no .book-*, no lock
+
+
+_LOCK_LOOP = """
+import os, sys
+from pathlib import Path
+from course_utils import render
+out, rounds, overlaps, taken = Path(sys.argv[1]), int(sys.argv[2]), 0, 0
+for _ in range(rounds):
+    try:
+        with render._FolderLock(out):
+            taken += 1
+            try:
+                fd = os.open(out / "holder", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:  # someone else holds the lock too
+                overlaps += 1
+                continue
+            os.close(fd)
+            os.unlink(out / "holder")
+    except render.UsageError:
+        pass
+print(taken, overlaps)
+"""
+
+
+def test_the_folder_lock_is_held_by_one_process_at_a_time(tmp_path):
+    """The lock file was deleted before it was closed: two renders could hold the lock at once."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", _LOCK_LOOP, str(out), "3000"], stdout=subprocess.PIPE,
+                              text=True) for _ in range(3)]  # fmt: skip
+    counts = [tuple(map(int, p.communicate(timeout=120)[0].split())) for p in procs]
+    assert all(taken > 0 for taken, _ in counts), counts  # they did take turns
+    assert sum(overlaps for _, overlaps in counts) == 0, counts
+    assert list(out.iterdir()) == []  # the lock file goes with its last holder
+
+
+def test_strip_of_a_missing_or_broken_notebook_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "broken.ipynb").write_text("not json")
+    for path, message in ((tmp_path / "missing.ipynb", "does not exist"), (tmp_path / "broken.ipynb", "is not a")):
+        for check in ([], ["--check"]):
+            assert main(["strip", *check, str(path)]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_ctrl_c_while_the_modules_load_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    ctrl_c_at_import = (
+        "import builtins, runpy, sys\n"
+        "real = builtins.__import__\n"
+        "def imp(name, *a, **k):\n"
+        "    if name == 'nbformat':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = imp\n"
+        "sys.argv = ['course_utils', 'strip', '--check']\n"
+        "runpy.run_module('course_utils', run_name='__main__')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", ctrl_c_at_import], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130 and proc.stderr == "interrupted before any notebook started\n", proc.stderr

@@ -106,6 +106,8 @@ def main(argv=None) -> int:
         )
         for r in failed:
             print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
+        if failed and all(": DataFolderError: " in (r.error or "") for r in failed):
+            return 2  # the user's image folder cannot be used: bad input, named in the line above
         return 1 if failed else 0
     unreadable = _unreadable(notebooks)
     if unreadable:  # a missing or broken notebook is bad input (exit 2), not a notebook that is "not clean" (1)

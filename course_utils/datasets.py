@@ -61,7 +61,7 @@ class Digits:
 def _mnist_path(allow_download: bool):
     """Path of a verified mnist.npz, or None if it is neither cached nor downloadable."""
     path = keras_home() / "datasets" / "mnist.npz"
-    if path.exists():
+    if path.exists() or path.is_symlink():  # verify names a folder, a device or a broken link in one line
         verify(path, MNIST_SHA256, "The cached MNIST file")
         return path
     if not allow_download:
@@ -170,46 +170,83 @@ def load_photo(
 IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
 
-def load_image_folder(path, size: int, min_per_class: int = 2) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Your own images: a folder with one sub-folder of images per class.
+class DataFolderError(ValueError):
+    """A folder of the user's images cannot be used (too few classes or images, an unreadable file). The render
+    reports a notebook that stops on it as bad input: its one line, exit 2."""
 
-    Returns (images, labels, class names): images float32 (N, size, size, 3) on the 0..255 scale, resized
-    with bilinear filtering; labels int64 indexing the class names (the sub-folder names, sorted; hidden
-    folders such as .ipynb_checkpoints are skipped). ValueError, in one line, for a folder without at least
-    two classes, a class with fewer than `min_per_class` images, or a file that is not a readable image
-    (its path named).
-    """
-    from pathlib import Path
+
+def _image_files(class_folder) -> list:
+    """The image files anywhere under `class_folder`, sorted; hidden files and folders (a leading dot, such as
+    macOS's ._photo.jpg or .ipynb_checkpoints) are skipped."""
+    return sorted(
+        f
+        for f in class_folder.rglob("*")
+        if f.is_file()
+        and f.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in f.relative_to(class_folder).parts)
+    )
+
+
+def _read_image(f, size: int) -> np.ndarray:
+    """One image file as float32 (size, size, 3); DataFolderError (a ValueError) in one line naming the file if
+    it cannot be read or is so large that PIL treats it as a decompression bomb."""
+    import warnings
 
     from PIL import Image, UnidentifiedImageError
 
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a warning would be lost in a render
+            with Image.open(f) as im:
+                return np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR), dtype="float32")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DataFolderError(
+            f"{f} has more pixels than PIL reads safely ({Image.MAX_IMAGE_PIXELS:,}; a possible decompression "
+            "bomb); shrink or remove it"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataFolderError(f"{f} is not a readable image ({type(exc).__name__}); remove or replace it") from None
+
+
+def load_image_folder(
+    path, size: int, min_per_class: int = 2, needs: dict[str, int] | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Your own images: a folder with one sub-folder of images per class.
+
+    Returns (images, labels, class names): images float32 (N, size, size, 3) on the 0..255 scale, resized
+    with bilinear filtering; labels int64 indexing the class names (the sub-folder names, sorted). Hidden
+    files and folders (a leading dot) are skipped. `needs` says what the caller takes from every class,
+    e.g. {"held out": 30, "labelled": 3}: each class must have at least their sum (else `min_per_class`)
+    images, checked before any image is read. DataFolderError (a ValueError), in one line, for a folder
+    without at least two classes, a class with too few images (named, with its count and what is needed),
+    or a file that is not a readable image or is too large to read safely (its path named).
+    """
+    from pathlib import Path
+
     folder = Path(path).expanduser()
     if not folder.is_dir():
-        raise ValueError(f"{str(path)!r} is not a folder; give a folder with one sub-folder of images per class")
+        raise DataFolderError(f"{str(path)!r} is not a folder; give a folder with one sub-folder of images per class")
     classes = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    files = {
-        c.name: sorted(f for f in c.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES) for c in classes
-    }
+    files = {c.name: _image_files(c) for c in classes}
     if len(files) < 2:
-        raise ValueError(
+        raise DataFolderError(
             f"{str(path)!r} needs at least 2 class sub-folders (e.g. {folder / 'cats'}/*.jpg and "
             f"{folder / 'dogs'}/*.jpg), found {sorted(files) or 'none'}"
         )
-    too_few = {name: len(f) for name, f in files.items() if len(f) < min_per_class}
+    needed = sum(needs.values()) if needs else min_per_class
+    too_few = {name: len(f) for name, f in files.items() if len(f) < needed}
     if too_few:
-        raise ValueError(
-            f"{str(path)!r}: every class needs at least {min_per_class} images "
-            f"({', '.join(IMAGE_SUFFIXES)}); too few in {too_few}"
+        name, count = min(too_few.items(), key=lambda item: item[1])
+        why = f" ({' + '.join(f'{n} {what}' for what, n in needs.items())})" if needs else ""
+        others = f"; too few also in {sorted(set(too_few) - {name})}" if len(too_few) > 1 else ""
+        raise DataFolderError(
+            f"{str(path)!r}: class {name!r} has {count} images ({', '.join(IMAGE_SUFFIXES)}), but every class "
+            f"needs at least {needed}{why}; add images or take fewer{others}"
         )
     images, labels = [], []
     for label, name in enumerate(files):
         for f in files[name]:
-            try:
-                with Image.open(f) as im:
-                    im = im.convert("RGB").resize((size, size), Image.BILINEAR)
-                    images.append(np.asarray(im, dtype="float32"))
-            except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-                raise ValueError(f"{f} is not a readable image ({type(exc).__name__}); remove or replace it") from None
+            images.append(_read_image(f, size))
             labels.append(label)
     print(f"Folder {folder}: {len(labels)} images in {len(files)} classes {list(files)}")
     return np.stack(images), np.array(labels, dtype="int64"), list(files)

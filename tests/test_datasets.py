@@ -128,7 +128,7 @@ def test_load_image_folder_reads_classes_in_order(tmp_path):
     ("counts", "bad_file", "message"),
     [
         ({"a": 3}, None, "needs at least 2 class sub-folders"),
-        ({"a": 3, "b": 1}, None, r"too few in \{'b': 1\}"),
+        ({"a": 3, "b": 1}, None, r"class 'b' has 1 images .*needs at least 2; add images"),
         ({"a": 3, "b": 3}, "b/fake.jpg", r"b/fake.jpg is not a readable image"),
         ({"a": 3, "b": 3}, "a/empty.png", r"a/empty.png is not a readable image"),
     ],
@@ -141,3 +141,92 @@ def test_load_image_folder_names_what_is_wrong(tmp_path, counts, bad_file, messa
         (folder / bad_file).write_bytes(b"" if bad_file.endswith(".png") else b"not an image")
     with pytest.raises(ValueError, match=message):
         load_image_folder(folder, 16)
+
+
+@pytest.mark.parametrize("odd", ["folder", "dev_zero", "fifo", "broken_link"])
+def test_a_cached_mnist_that_is_not_a_file_is_named_in_one_line_at_once(offline, keras_home, odd):
+    """A folder gave a raw IsADirectoryError; a link to /dev/zero (or a named pipe) hashed forever."""
+    import os
+    import signal
+
+    path = keras_home / "datasets" / "mnist.npz"
+    path.parent.mkdir()
+    if odd == "folder":
+        path.mkdir()
+    elif odd == "dev_zero":
+        path.symlink_to("/dev/zero")
+    elif odd == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(keras_home / "gone.npz")
+
+    def hung(*_):
+        raise TimeoutError("load_digits still reading the cached file after 10 s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        with pytest.raises(CorruptFileError) as info:
+            datasets.load_digits()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message and "not a file" in message
+    kind = {"folder": "a folder", "dev_zero": "a character device", "fifo": "a named pipe",
+            "broken_link": "a symbolic link to a missing file"}[odd]  # fmt: skip
+    assert kind in message
+
+
+def test_load_image_folder_refuses_a_class_too_small_for_the_split_before_reading(tmp_path, monkeypatch):
+    from course_utils import datasets
+
+    folder = _folder(tmp_path, {"big": 6, "small": 4, "tiny": 2})
+    monkeypatch.setattr(datasets, "_read_image", lambda *a: pytest.fail("read an image before checking the counts"))
+    with pytest.raises(ValueError) as raised:
+        datasets.load_image_folder(folder, 16, needs={"held out": 3, "labelled": 2})
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "class 'tiny' has 2 images" in message and "needs at least 5 (3 held out + 2 labelled)" in message
+    assert "too few also in ['small']" in message
+
+
+def test_load_image_folder_gives_the_split_what_it_needs(tmp_path):
+    from course_utils.datasets import load_image_folder
+
+    folder = _folder(tmp_path, {"a": 5, "b": 7})
+    _, labels, names = load_image_folder(folder, 8, needs={"held out": 3, "labelled": 2})
+    assert names == ["a", "b"] and np.bincount(labels).tolist() == [5, 7]
+
+
+def test_load_image_folder_skips_hidden_files_and_folders(tmp_path):
+    from course_utils.datasets import load_image_folder
+
+    folder = _folder(tmp_path, {"a": 2, "b": 2})
+    (folder / "a" / "._0.png").write_bytes(b"macOS resource fork, not an image")
+    (folder / "b" / ".thumbs").mkdir()
+    (folder / "b" / ".thumbs" / "x.jpg").write_bytes(b"not an image either")
+    images, labels, _ = load_image_folder(folder, 8)
+    assert labels.tolist() == [0, 0, 1, 1] and images.shape == (4, 8, 8, 3)
+
+
+@pytest.mark.parametrize("limit", [500, 200])  # 20 x 30 = 600 pixels: a warning above 500, PIL's error above 2 x 200
+def test_load_image_folder_names_a_decompression_bomb(tmp_path, monkeypatch, limit):
+    from PIL import Image
+
+    from course_utils.datasets import load_image_folder
+
+    folder = _folder(tmp_path, {"a": 2, "b": 2})
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", limit)
+    with pytest.raises(ValueError, match=r"a/0.png has more pixels than PIL reads safely .*shrink or remove it$"):
+        load_image_folder(folder, 8)
+
+
+def test_load_image_folder_names_a_truncated_image(tmp_path):
+    from course_utils.datasets import load_image_folder
+
+    folder = _folder(tmp_path, {"a": 2, "b": 2})
+    whole = (folder / "b" / "1.png").read_bytes()
+    (folder / "b" / "1.png").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ValueError, match=r"b/1.png is not a readable image \(OSError\)"):
+        load_image_folder(folder, 8)

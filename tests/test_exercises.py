@@ -74,30 +74,6 @@ def _receptive_field_jump_first(layers):
     return side
 
 
-def _unfreeze_variant(base, top_layers, make_base_trainable=True, freeze_bn=True, freeze_others=True):
-    # 13 mistakes: leaves the base frozen, trains the BatchNormalization layers too, or never freezes the others
-    if make_base_trainable:
-        base.trainable = True
-    for layer in base.layers:
-        if layer.name in top_layers:
-            layer.trainable = not (freeze_bn and isinstance(layer, keras.layers.BatchNormalization))
-        elif freeze_others:
-            layer.trainable = False
-
-
-def _early_stopping_le(losses, patience):
-    # 09 mistake: `<=` instead of `<`: a loss equal to the best restarts the count and moves the best epoch
-    best, best_epoch, waited = np.inf, 0, 0
-    for epoch, loss in enumerate(losses, start=1):
-        if loss <= best:
-            best, best_epoch, waited = loss, epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return best_epoch, epoch
-    return best_epoch, len(losses)
-
-
 # Typical mistakes, at least one per exercise: the check must not call them correct.
 MISTAKES = {
     "05.pad": [
@@ -198,36 +174,6 @@ MISTAKES = {
         lambda s, y: exercises.get("01.logits_gradient").reference(s, y) * len(y),  # a sum, not the mean
         lambda s, y: -exercises.get("01.logits_gradient").reference(s, y),  # onehot - softmax
     ],
-    "09.early_stopping": [
-        # hindsight: the best epoch of the whole curve, and patience epochs after it
-        lambda losses, p: (int(np.argmin(losses)) + 1, min(len(losses), int(np.argmin(losses)) + 1 + p)),
-        _early_stopping_le,  # an equal loss counted as an improvement
-        lambda losses, p: (exercises.get("09.early_stopping").reference(losses, p)[0] - 1,
-                           exercises.get("09.early_stopping").reference(losses, p)[1]),  # epochs from 0
-        lambda losses, p: (exercises.get("09.early_stopping").reference(losses, p)[0],  # one epoch too many
-                           min(len(losses), exercises.get("09.early_stopping").reference(losses, p)[1] + 1)),
-    ],
-    "09.l2_penalty": [
-        lambda weights, lam: sum(np.sum(w**2) for w in weights if w.ndim > 1),  # forgets the lambda factor
-        lambda weights, lam: lam * sum(np.sum(w**2) for w in weights),  # penalizes the biases too
-        lambda weights, lam: lam / 2 * sum(np.sum(w**2) for w in weights if w.ndim > 1),  # the textbook's 1/2
-        lambda weights, lam: lam * sum(np.sum(np.abs(w)) for w in weights if w.ndim > 1),  # L1: |w|, not w**2
-        lambda weights, lam: lam * sum(np.linalg.norm(w) for w in weights if w.ndim > 1),  # norms, not squared
-    ],
-    "09.dropout": [
-        # forgets the 1/(1 - rate) scale: the mean shrinks
-        lambda h, rate, rng, training=True: h * (rng.random(h.shape) >= rate) if training else h,
-        # keeps each entry with probability rate instead of 1 - rate
-        lambda h, rate, rng, training=True: h * (rng.random(h.shape) < rate) / (1 - rate) if training else h,
-        # scales at inference too (as the original, non-inverted dropout would, the other way round)
-        lambda h, rate, rng, training=True: exercises.get("09.dropout").reference(h, rate, rng) if training
-        else h * (1 - rate),
-        # draws with np.random instead of the generator it is given: not reproducible
-        lambda h, rate, rng, training=True: h * (np.random.random(h.shape) >= rate) / (1 - rate) if training else h,
-        # one draw per row: whole examples dropped, not single units
-        lambda h, rate, rng, training=True: h * (rng.random(h.shape[:-1] + (1,)) >= rate) / (1 - rate)
-        if training else h,
-    ],
     "12.ascent_step": [
         lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / (tf.sqrt(tf.reduce_mean(g**2)) + 1e-8), -1.0),
         lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g),  # no normalization: the raw gradient
@@ -247,11 +193,6 @@ MISTAKES = {
         lambda ci, co, k, expand=6: (exercises.get("13.mbconv_params").reference(ci, co, k, expand)[0]
                                      + k * k * expand * ci * (expand * ci - 1),
                                      exercises.get("13.mbconv_params").reference(ci, co, k, expand)[1]),
-    ],
-    "13.unfreeze": [
-        lambda base, top: _unfreeze_variant(base, top, make_base_trainable=False),
-        lambda base, top: _unfreeze_variant(base, top, freeze_bn=False),
-        lambda base, top: _unfreeze_variant(base, top, freeze_others=False),
     ],
 }
 

@@ -707,3 +707,20 @@ def test_ctrl_c_while_the_modules_load_is_one_line(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", ctrl_c_at_import], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 130 and proc.stderr == "interrupted before any notebook started\n", proc.stderr
+
+
+def test_an_image_folder_too_small_for_the_split_stops_the_render_with_exit_2(tmp_path, capsys):
+    # As notebook 13 with -p data_dir: the loader names the class and its counts; bad input, so exit 2.
+    from PIL import Image
+
+    for name, count in (("big", 6), ("small", 2)):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(count):
+            Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(tmp_path / "data" / name / f"{i}.png")
+    body = ("from course_utils.datasets import load_image_folder\n"
+            "load_image_folder(data_dir, 8, needs={'held out': 2, 'labelled': 3})")  # fmt: skip
+    nb = make_notebook(tmp_path / "13_mine.ipynb", body, params=f"data_dir = {str(tmp_path / 'data')!r}")
+    code = main(["render", str(nb), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "DataFolderError" in err and "class 'small' has 2 images" in err and "needs at least 5" in err

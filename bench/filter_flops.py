@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import course_utils  # noqa: E402
-from course_utils import nbtools  # noqa: E402
+from course_utils.publish import nbtools  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "12_filter_visualization.ipynb"
 BUDGET = 0.6

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils.render import discover  # noqa: E402
+from course_utils.publish.render import discover  # noqa: E402
 
 RUNNER = """
 import sys, nbformat

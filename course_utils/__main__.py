@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 try:
-    from . import nbtools, render
+    from .publish import nbtools, render
 except KeyboardInterrupt:  # Ctrl-C while the modules load: nothing has started yet
     print("interrupted before any notebook started", file=sys.stderr)
     sys.exit(130)

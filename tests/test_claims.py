@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import course_utils
-from course_utils import nbtools
+from course_utils.publish import nbtools
 
 
 def test_all_claims_hold_prints_one_line(capsys):

@@ -259,14 +259,15 @@ def test_at_defaults_compares_every_parameter_but_the_ignored_ones(tmp_path):
         ("07_learnable_parameters", "input_sides", "[]", "got [], but it takes a non-empty list of int"),
         ("12_filter_visualization", "layers", "[]", "got [], but it takes a non-empty list, each item one of"),
         ("12_filter_visualization", "output_dir", "/tmp/elsewhere", "got '/tmp/elsewhere', an absolute path"),
-        ("12_filter_visualization", "output_dir", "../../elsewhere", "a path that leaves the working folder"),
+        ("12_filter_visualization", "output_dir", "../../elsewhere",
+         "got '../../elsewhere', a path that leaves the working folder"),
     ],
 )
 def test_course_notebooks_refuse_empty_lists_and_outputs_outside_out_before_running(
     tmp_path, capsys, monkeypatch, notebook, name, value, message
 ):
     """Under render a notebook's output folders stay inside --out: 12's output_dir took /tmp/x and ../x."""
-    from course_utils import render
+    from course_utils.publish import render
 
     def run_all(*args):
         raise AssertionError(f"{notebook} would have run with {name}={value!r}")

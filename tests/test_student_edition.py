@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course_utils import nbtools
-from course_utils.render import discover
+from course_utils.publish import nbtools
+from course_utils.publish.render import discover
 
 NOTEBOOKS = [p for p in discover() if "### BEGIN SOLUTION" in p.read_text()]
 

@@ -102,7 +102,7 @@ def insert(nb):
 def main(paths: list[str]) -> int:
     """Insert the Colab cell into each notebook (written atomically) and print the ones that changed. A
     notebook that was clean stays clean: the execution counts of its check cells follow the new position."""
-    from ..nbtools import clean, is_clean, write_atomic
+    from .nbtools import clean, is_clean, write_atomic
 
     for path in map(Path, paths):
         nb = nbformat.read(path, as_version=4)

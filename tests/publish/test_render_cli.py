@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import nbtools, render
 from course_utils.__main__ import main
+from course_utils.publish import nbtools, render
 
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -543,7 +543,7 @@ def test_a_full_disk_is_one_line_and_keeps_the_earlier_pages(notebooks, tmp_path
     import errno
     import subprocess
 
-    from course_utils import site
+    from course_utils.publish import site
 
     good, _ = notebooks
     out = tmp_path / "out"
@@ -612,7 +612,7 @@ def test_a_bad_repository_url_or_an_out_inside_notebooks_is_refused_before_anyth
 
 def test_ctrl_c_during_the_book_build_says_so(notebooks, tmp_path, monkeypatch, capsys):
     """It printed 'interrupted before any notebook started', and the index said '1 of 1 ran.'"""
-    from course_utils import site
+    from course_utils.publish import site
 
     good, _ = notebooks
     out = tmp_path / "out"
@@ -647,7 +647,7 @@ def test_sigterm_during_the_book_build_cleans_up_and_exits_130(notebooks, tmp_pa
 _LOCK_LOOP = """
 import os, sys
 from pathlib import Path
-from course_utils import render
+from course_utils.publish import render
 out, rounds, overlaps, taken = Path(sys.argv[1]), int(sys.argv[2]), 0, 0
 for _ in range(rounds):
     try:

@@ -7,9 +7,9 @@ from its gradebook. `make grade-check` plays the same round on every notebook.
 import nbformat
 import pytest
 
-from course_utils import exercises, nbtools
-from course_utils.publish import grading
-from course_utils.render import discover
+from course_utils import exercises
+from course_utils.publish import grading, nbtools
+from course_utils.publish.render import discover
 
 LIGHT = [p for p in discover() if p.name[:2] in ("05", "06")]
 

@@ -1,8 +1,8 @@
-"""The learning-path check (course_utils.path): requirements and uses of key tools come after their introduction."""
+"""The learning-path check (course_utils.publish.path): requirements and key tools come after their introduction."""
 
 import nbformat
 
-from course_utils import nbtools, path
+from course_utils.publish import nbtools, path
 
 
 def nb(part, introduces, requires=(), code=""):

@@ -16,9 +16,9 @@ import pytest
 
 from course_utils.__main__ import main
 from course_utils.publish import colab
-from course_utils.render import discover
+from course_utils.publish.render import discover
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = discover(ROOT / "notebooks")
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 URL = "https://github.com/you/course"

@@ -1,4 +1,4 @@
-"""One notebook of a render, in a process of its own: `python -m course_utils._worker JOB.json`.
+"""One notebook of a render, in a process of its own: `python -m course_utils.publish._worker JOB.json`.
 
 `render` starts one such process per notebook, in a session of its own, so that a Ctrl-C in the
 terminal reaches only the render, which then stops its workers itself. A worker stops its kernel and
@@ -62,8 +62,8 @@ def _watch_parent(parent: int, temporary: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from .progress import RENDER_ENV
-    from .render import DiskFull, Result, _atomic_text, render_one
+    from ..progress import RENDER_ENV
+    from .execute import DiskFull, Result, _atomic_text, render_one
 
     job = json.loads(Path(argv[0]).read_text())
     os.environ[RENDER_ENV] = "1"  # inherited by the kernel: progress bars end as one line of text (progress.py)

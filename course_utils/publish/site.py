@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from .render import BUILD_DIRS, STATUS_END, STATUS_START, TABLE_END, TABLE_START
+from .markers import BUILD_DIRS, STATUS_END, STATUS_START, TABLE_END, TABLE_START
 
 TITLE = "Convolutional networks with Keras"
 

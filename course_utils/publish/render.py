@@ -5,7 +5,7 @@ itself only warns about unknown names). Every file is written under a temporary 
 when complete, so an interrupted or failed render never leaves a file that looks finished; a page
 from an earlier render stays until the new one replaces it.
 
-Each notebook runs in a worker process of its own (course_utils._worker). A lock on the output folder
+Each notebook runs in a worker process of its own (course_utils.publish._worker). A lock on the output folder
 keeps a second render out; Ctrl-C (or SIGTERM) stops the workers and their kernels within seconds,
 removes the temporary files and writes an index that says what was interrupted. The index describes
 the whole folder: every page in it, with the render that made it.
@@ -17,7 +17,6 @@ file. A full disk stops the render with one line; the partial files go and the e
 
 from __future__ import annotations
 
-import errno
 import html
 import json
 import os
@@ -28,37 +27,40 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
-from . import nbtools, params
-from .publish import colab
+from .. import params
+from . import colab, nbtools
+from .execute import (  # noqa: F401 - re-exported: the CLI and tests use them as render.*
+    NO_SPACE,
+    DiskFull,
+    ParameterError,
+    Result,
+    UsageError,
+    _atomic_text,
+    _disk_full,
+    _execute_and_export,
+    _failure,
+    _first_link,
+    _no_space,
+    inside,
+    render_one,
+)
+from .markers import (  # noqa: F401
+    BOOK_FILES,
+    BOOK_MARK,
+    BUILD_DIRS,
+    JOBS_PREFIX,
+    LOCK_NAME,
+    MANIFEST_NAME,
+    STATUS_END,
+    STATUS_START,
+    TABLE_END,
+    TABLE_START,
+)
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-class UsageError(ValueError):
-    """Bad usage or input: the CLI prints it as one line and exits 2, before anything runs."""
-
-
-class ParameterError(UsageError):
-    """A -p name or value that the notebooks do not accept."""
-
-
-@dataclass
-class Result:
-    notebook: str
-    status: str = "not run"  # "ok" or "FAILED"
-    seconds: float = 0.0
-    parameters: dict = field(default_factory=dict)
-    html: str | None = None
-    error: str | None = None
-    title: str = ""  # from the notebook's "# NN · Title" heading
-    part: str = ""  # the learning path, from the notebook's "course" metadata (course_utils.path)
-    introduces: list = field(default_factory=list)
-    requires: list = field(default_factory=list)
-    rendered_at: str = ""  # when the page was made (the index keeps pages of earlier renders)
-    note: str = ""
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 class Interrupted(Exception):
@@ -68,39 +70,6 @@ class Interrupted(Exception):
     def __init__(self, results: list[Result], during: str = ""):
         super().__init__("interrupted")
         self.results, self.during = results, during
-
-
-class DiskFull(RuntimeError):
-    """No space was left to write the render's files; the partial files were removed, earlier pages kept."""
-
-
-NO_SPACE = "no space left on"  # how a worker's result says so
-
-
-def _no_space(exc: BaseException | None) -> bool:
-    """Whether `exc`, or an exception it was raised from, is a full disk (or a full quota)."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _disk_full(where: Path) -> DiskFull:
-    return DiskFull(f"{NO_SPACE} {where}: free some space and render again (the pages of the last render are kept)")
-
-
-LOCK_NAME = ".render.lock"
-MANIFEST_NAME = ".render-manifest.json"  # the files renders made in the folder
-JOBS_PREFIX = "render-jobs-"  # temporary folders of the workers' job files: render-jobs-<pid of the render>-*
-BOOK_FILES = ("index.html", "status.html", "index.json", "search.html", "genindex.html", "searchindex.js",
-              "objects.inv")  # fmt: skip - what a render writes at the top of the folder, besides the pages
-BUILD_DIRS = ("_static", "_images", "_sources", "_sphinx_design_static")  # the book's folders (site.py)
-STATUS_START, STATUS_END = "<!-- last-render -->", "<!-- /last-render -->"  # in the book's home page (site.py)
-TABLE_START, TABLE_END = "<!-- status-table -->", "<!-- /status-table -->"  # the status table, in either page
-BOOK_MARK = '"_static/'  # a page of the book loads its theme from _static/; the render's own status page does not
 
 
 def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -198,33 +167,6 @@ def check_out_dir(notebooks: list[Path], out_dir: Path) -> Path:
             "writes through links (it could overwrite what they point to). Remove the link or choose another --out"
         )
     return out
-
-
-def _first_link(folder: Path) -> Path | None:
-    """The first symbolic link found anywhere inside `folder` (links are not followed), else None."""
-    if not folder.is_dir():
-        return None
-    for root, dirs, files in os.walk(folder):
-        for name in sorted(dirs + files):
-            if os.path.islink(os.path.join(root, name)):
-                return Path(root) / name
-    return None
-
-
-def inside(out_dir: Path, *parts: str) -> Path:
-    """`out_dir/parts...`, checked at the moment of writing: no folder on the way is a symbolic link, so the
-    path resolves inside the output folder. check_out_dir refuses links up front; this keeps a link made
-    during the render (by a notebook, say) from turning a later write against the inputs."""
-    path = Path(out_dir).joinpath(*parts)
-    for step in [path, *path.parents]:
-        if step == out_dir:
-            break
-        if step.is_symlink():
-            raise UsageError(f"{step} is a symbolic link; a render never writes through links")
-    out, parent = Path(out_dir).resolve(), path.parent.resolve()
-    if parent != out and out not in parent.parents:
-        raise UsageError(f"{path} resolves outside the output folder {out_dir}; a render never writes there")
-    return path
 
 
 class _Manifest:
@@ -333,125 +275,6 @@ def _planned(notebooks: list[Path]) -> list[str]:
         paths += [f"{nb.stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
         paths.append(f"student/{nb.name}")
     return paths
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.render-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _failure(exc: Exception, executed=None, timeout: int | None = None) -> str:
-    """One line naming the failing cell (index in the executed notebook, its first line) and what happened.
-
-    papermill names the cell of an exception raised in the notebook. For a kernel that died (out of
-    memory, `os._exit`) or a cell over `--timeout`, the cell is the last one that started in the
-    executed notebook `executed`.
-    """
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    cell = getattr(exc, "cell_index", None)
-    count = getattr(exc, "exec_count", None)
-    source = getattr(exc, "source", "") or ""
-    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
-    if isinstance(exc, DeadKernelError):
-        ename, evalue = "DeadKernelError", "the kernel died (out of memory, or the code ended the process)"
-    elif isinstance(exc, CellTimeoutError):
-        ename, evalue = "CellTimeoutError", f"the cell ran longer than --timeout {timeout} s"
-    if cell is None and executed is not None:
-        started = [i for i, c in enumerate(executed.cells) if c.metadata.get("papermill", {}).get("start_time")]
-        if started:
-            cell = started[-1]
-            count, source = executed.cells[cell].get("execution_count"), executed.cells[cell].source
-    where = f"cell {cell}" if cell is not None else "before the first cell"
-    if count is not None:
-        where += f" (In [{count}])"
-    first = source.strip().splitlines()
-    if first:
-        where += f" starting {first[0][:60]!r}"
-    return f"{where}: {ename}: {evalue}".splitlines()[0][:400]
-
-
-def render_one(notebook: Path, params: dict, out_dir: Path, overrides: dict, timeout: int | None) -> Result:
-    """Execute one notebook with papermill (working directory: out_dir) and export it to HTML.
-
-    The page of an earlier render stays until this one is complete; then the new notebook and page
-    replace it (as `<stem>.html`, or `<stem>.FAILED.html` when a cell failed) and the other variant
-    is removed, so the folder never holds an old page that passes for this render's.
-    """
-    import nbformat
-
-    from .path import course_info
-
-    stem = notebook.stem
-    result = Result(notebook.name, parameters={k: params[k] for k in overrides if k in params})
-    source = nbformat.read(notebook, as_version=4)
-    heading = source.cells[0].source.splitlines()[0] if source.cells else ""
-    result.title = heading.split("·", 1)[-1].strip() if heading.startswith("# ") else stem
-    info = course_info(source)
-    result.part, result.introduces, result.requires = info["part"], info["introduces"], info["requires"]
-    suffixes = (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")
-    finals = {suffix: inside(out_dir, f"{stem}{suffix}") for suffix in suffixes}
-    if notebook.resolve() in {f.resolve() for f in finals.values()}:  # check_out_dir refuses it; never touch an input
-        raise UsageError(f"refusing to render {notebook} onto itself")
-    tmp_nb = inside(out_dir, f".{stem}.running.ipynb")
-    try:
-        return _execute_and_export(notebook, result, out_dir, timeout, tmp_nb, finals)
-    except Exception as exc:
-        if _no_space(exc):  # the partial notebook goes; the earlier page stays
-            tmp_nb.unlink(missing_ok=True)
-            raise _disk_full(out_dir) from None
-        raise
-    finally:
-        tmp_nb.unlink(missing_ok=True)  # only a failure leaves it: on success it became the final notebook
-
-
-def _execute_and_export(notebook: Path, result: Result, out_dir: Path, timeout, tmp_nb: Path, finals: dict) -> Result:
-    import nbformat
-    import papermill as pm
-    from nbconvert import HTMLExporter
-
-    stem = notebook.stem
-    start = time.perf_counter()
-    try:
-        pm.execute_notebook(
-            str(notebook),
-            str(tmp_nb),
-            parameters=result.parameters,
-            kernel_name="python3",
-            cwd=str(out_dir),
-            progress_bar=False,
-            execution_timeout=timeout,
-        )
-        result.status = "ok"
-    except Exception as exc:  # papermill raises PapermillExecutionError; a kernel death or a timeout others
-        if _no_space(exc):
-            raise
-        try:
-            executed = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
-        except Exception:  # noqa: BLE001 - a notebook cut short: the failure is still named, without its cell
-            executed = None
-        result.status, result.error = "FAILED", _failure(exc, executed, timeout)
-    result.seconds = round(time.perf_counter() - start, 1)
-    result.rendered_at = time.strftime("%Y-%m-%d %H:%M:%S")
-    suffix, other = ("", ".FAILED") if result.status == "ok" else (".FAILED", "")
-    if tmp_nb.exists():
-        nb = nbformat.read(tmp_nb, as_version=4)
-        body, _ = HTMLExporter().from_notebook_node(nb)
-        _atomic_text(finals[f"{suffix}.html"], body)
-        os.replace(tmp_nb, finals[f"{suffix}.ipynb"])
-        result.html = f"{stem}{suffix}.html"
-    for old in (finals[f"{other}.html"], finals[f"{other}.ipynb"]):
-        old.unlink(missing_ok=True)
-    if result.html is None:  # nothing new to show: an earlier page would pass for this render's
-        finals[f"{suffix}.html"].unlink(missing_ok=True)
-    return result
 
 
 def _read_manifest(out_dir: Path) -> list[dict]:
@@ -623,7 +446,7 @@ def render(
     solutions replaced by stubs, hidden tests removed, outputs cleared); those copies are saved in <out>/student/ for
     download, and they are what runs, so the pages show what a student sees before solving anything.
 
-    At the end the book (course_utils.site) is built from the executed notebooks in the folder;
+    At the end the book (course_utils.publish.site) is built from the executed notebooks in the folder;
     `repository_url` adds Colab and Binder buttons to its pages. BookError if it cannot be built;
     DiskFull (one line) if the disk fills up, after the partial files are removed.
     """
@@ -752,7 +575,7 @@ def _start_worker(notebook: Path, params: dict, overrides: dict, out_dir: Path, 
     # A session of its own: a Ctrl-C in the terminal reaches only this process, which stops the workers.
     with open(jobs_dir / f"{notebook.stem}.log", "wb") as log:  # the kernel's own log lines stay out of the bar
         proc = subprocess.Popen(
-            [sys.executable, "-m", "course_utils._worker", str(job_file)],
+            [sys.executable, "-m", "course_utils.publish._worker", str(job_file)],
             start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -29,7 +29,7 @@ def clean(nb):
     nbval skips cells without an execution count, so a check cell keeps one: its position among the
     code cells (what a fresh top-to-bottom run shows). Other cells get none.
     """
-    from .publish.grading import sync
+    from .grading import sync
 
     sync(nb)  # every exercise's check cell: hidden tests from its solution, autograder metadata
     nb.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
@@ -122,7 +122,7 @@ def read(path: Path):
 
 def read_parameters(path: Path) -> dict:
     """{name: default value} of the parameters cell (declarations as in course_utils.params)."""
-    from .params import declarations
+    from ..params import declarations
 
     return {name: p.default for name, p in declarations(parameters_cell(read(path)).source).items()}
 
@@ -131,13 +131,13 @@ def student_edition(nb, name: str = "notebook.ipynb"):
     """The student's copy of a course notebook: nbgrader's release of it (`generate_assignment`): every
     `### BEGIN SOLUTION` ... `### END SOLUTION` block replaced by nbgrader's stub, hidden tests removed,
     outputs cleared. It is the notebook an instructor who grades with nbgrader hands out."""
-    from .publish.grading import student_edition as release_one
+    from .grading import student_edition as release_one
 
     return release_one(nb, name)
 
 
 def student_editions(paths) -> dict:
     """{name: student edition} of several notebooks, released together (one nbgrader run)."""
-    from .publish.grading import release
+    from .grading import release
 
     return release([Path(p) for p in paths])

@@ -1,17 +1,20 @@
 """Run the experiments of the lesson notebooks over several seeds and print every margin they claim.
 
 Notebooks 09 (regularization) and 13 (fine-tuning) end their experiment with a dict named `claims`
-(claim name -> measured value, in percentage points; in 12, filter visualization, a ratio of activations
-and a gain in neighbour correlation; in 06, max pooling's shift experiment, gaps in hundredths of relative
-change between the raw, subsampled, average- and max-pooled maps; in 11, CNN architectures, ratios of
-a deep plain CNN's final training loss to a shallow plain and a deep residual one's, and of its first- to
-last-layer gradient norm) and assert each value against a bound
+(claim name -> measured value, in percentage points; in 09 the gains of four regularizers on validation and,
+once, on the held-out test set, and the dropout sweep's margins; in 12, filter visualization, the gain in neighbour
+correlation that the gradient blur gives and the trained-minus-untrained gap in it; in 06, max pooling's shift
+experiment, gaps in hundredths of relative change between the raw, subsampled, average- and max-pooled maps;
+in 11, CNN architectures, ratios of a deep plain CNN's final training loss to a shallow plain and a deep residual
+one's, and of its first- to last-layer gradient norm) and assert each value against a bound
 right there; in 08, initialization, final training losses (nats) of a 12-layer ReLU net from He, Glorot and
 too-small weights, and the log10 of the smallest loss from N(0, 1). Notebook 10 (batch normalization: training
 with and without, recalibration, batches of 4 against 32) asserts its experiment outcomes with margins
 and defines no `claims`; for it the
-benchmark reports whether every assert held for each seed. The last line is the headline: the
-smallest margin of pretrained over the best non-pretrained model in 13.
+benchmark reports whether every assert held for each seed. In 13 the claims also hold the two
+phase-2 controls: fine-tuned minus continuing with the head only, and BatchNormalization frozen
+minus trainable while fine-tuning. The last line is the headline: the smallest margin of the
+fine-tuned pretrained model over the best non-pretrained model in 13.
 
 This script executes each notebook at its defaults with `-p seed N` for every N (papermill, in a
 temporary folder), reads `claims` back from the kernel, and prints the value of every claim per

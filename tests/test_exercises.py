@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import exercises, nbtools
-from course_utils.render import discover
+from course_utils import exercises
+from course_utils.publish import nbtools
+from course_utils.publish.render import discover
 
 NOTEBOOKS = discover()
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
@@ -54,15 +55,6 @@ def _centered_difference_moving_theta(f, theta, eps):
         theta[i] -= 2 * eps
         g[i] = (plus - f(theta)) / (2 * eps)
     return g
-
-
-def _ascent_variant(loss_fn, image, step_size, normalize, sign=1.0):
-    # 12 mistakes: the ascent step with another normalization of the gradient, or the wrong sign
-    with tf.GradientTape() as tape:
-        tape.watch(image)
-        loss = loss_fn(image)
-    grads = tape.gradient(loss, image)
-    return image + sign * step_size * normalize(grads), loss
 
 
 def _receptive_field_jump_first(layers):
@@ -174,12 +166,6 @@ MISTAKES = {
         lambda s, y: exercises.get("01.logits_gradient").reference(s, y) * len(y),  # a sum, not the mean
         lambda s, y: -exercises.get("01.logits_gradient").reference(s, y),  # onehot - softmax
     ],
-    "12.ascent_step": [
-        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / (tf.sqrt(tf.reduce_mean(g**2)) + 1e-8), -1.0),
-        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g),  # no normalization: the raw gradient
-        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / (tf.norm(g) + 1e-8)),  # L2 norm, not rms
-        lambda f, x, eta: _ascent_variant(f, x, eta, lambda g: g / tf.sqrt(tf.reduce_mean(g**2))),  # 0/0 if dead
-    ],
     "12.receptive_field": [
         lambda layers: 1 + sum(k - 1 for k, s in layers),  # forgets that strides spread the units apart
         _receptive_field_jump_first,
@@ -199,7 +185,8 @@ MISTAKES = {
 
 def _more_mistakes() -> None:
     """Typical mistakes may also live beside this file in mistakes_NN.py (one per notebook), each with a dict
-    MISTAKES of its own: they join the one above."""
+    MISTAKES of its own: they join the one above. A module may also say, in a dict NAMED, what the message must
+    say about each of its mistakes (test_typical_mistakes_are_named)."""
     import importlib.util
     from pathlib import Path
 
@@ -208,6 +195,10 @@ def _more_mistakes() -> None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         MISTAKES.update(module.MISTAKES)
+        NAMED.update(getattr(module, "NAMED", {}))
+
+
+NAMED = {}  # exercise id -> a phrase per mistake that its message must contain
 
 
 _more_mistakes()
@@ -260,6 +251,13 @@ def test_typical_mistakes_are_caught_with_a_message_and_a_hint(exercise_id, caps
         assert exercises.exercise(exercise_id, mistake) is None  # prints only: no Out: under the cell
         printed = capsys.readouterr().out
         assert "not right yet" in printed and "hint:" in printed and "how to go about it:" in printed
+
+
+@pytest.mark.parametrize("exercise_id", sorted(NAMED))
+def test_typical_mistakes_are_named(exercise_id):
+    for mistake, phrase in zip(MISTAKES[exercise_id], NAMED[exercise_id], strict=True):
+        outcome = exercises.result(exercise_id, mistake)
+        assert phrase in outcome, outcome
 
 
 def _size(n, f, p, s):

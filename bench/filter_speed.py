@@ -4,24 +4,34 @@ classic  One filter at a time, as in the well-known Keras example: a float32 mod
          filter's mean activation normalized to unit root-mean-square, a fixed step (the notebook's
          step_size), 30 steps. Its step is one tf.function traced once with the filter index as a tensor,
          so it pays no retracing: only the method differs.
-course   `course_utils.filters.FilterVisualizer` with precision "auto" (bfloat16 on CPUs with AVX512_BF16
-         or AMX_BF16, float32 elsewhere), 8 filters per compiled call, the adaptive step rule (a step that
-         raised the activation is followed by a longer one, up to 5 times step_size; one that lowered it
-         is undone and retried at half the length: see ADAPTIVE_GROWTH in course_utils/filters.py); a
-         batch stops inside the compiled loop as soon as every filter in it has reached the classic loop's
-         final activation (judged on the bfloat16 value with a 2% margin), or after 60 steps.
+course   `course_utils.filters.FilterVisualizer` in the precision(s) of `--precision` (float32, or "auto":
+         bfloat16 on CPUs with AVX512_BF16 or AMX_BF16, float32 elsewhere), 8 filters per compiled call,
+         only each image's own filter computed in the target layer (fast_head; `--full-head` turns it off),
+         the adaptive step rule (a step that raised the activation is followed by a longer one, up to 5 times
+         step_size; one that lowered it is undone and retried at half the length: see ADAPTIVE_GROWTH in
+         course_utils/filters.py); a batch stops inside the compiled loop as soon as every filter in it has
+         reached the classic loop's final activation (with a 2% margin), or after 60 steps.
 
-Both final activations are measured in float32 on the float32 model. Per layer the script prints the
-seconds per filter of each method, the mean final activations, the smallest ratio course / classic over
-the filters and the speed-up; then `speed-up xN at equal or higher activation` with N the smallest
-speed-up over the layers (or the layers where some filter stayed below). The course's method is also
-measured with notebook 12's regularizer, the step blurred by a Gaussian of `--blur` pixels (default 1),
-on a line of its own: the blur buys smoother pictures, and for some filters costs extra steps to the same
-activation. Last, the time of the seed
-notes' "hour": four 8 x 8 grids (64 filters of each of the four layers) at 128 px, 30 steps each, with
-the course's method.
+fast     (`--method fast`) the opt-in fast settings (notebook 12 does not use them yet): the course's method
+         with the adaptive rule and momentum 0.9 (`FilterVisualizer(..., adaptive=True, momentum=0.9)`), exactly
+         12 steps per filter: no target, no early stop, so nothing in its run knows the classic activation.
+         `--steps N` sets another count.
 
-    python bench/filter_speed.py [--image-size 128] [--filters 16] [--layers block1_conv1,...] [--no-grids]
+The two methods run interleaved (classic, course, classic, course: `--repeats`) and the minimum time of each
+counts, since other processes may share the CPU. Both final activations are measured in float32 on the full
+float32 model. Per precision and layer the script prints the seconds per filter of each method, the mean
+final activations, the smallest ratio course / classic over the filters, the steps taken, the speed-up and
+the pictures' quality for both methods: the median neighbour correlation of (image - start) (noise about 0,
+smooth patterns near 1) and the median rms change from the start image in grey levels (a method that only
+moved further would show it here). Then, per precision, `speed-up xN at equal or higher activation` with N the
+smallest speed-up over the layers (or the layers where some filter stayed below). With `--blur` (default 1)
+the course's method is also measured with notebook 12's blur of the step, on lines of their own. Last, per
+precision, the time of four 8 x 8 grids (64 filters of each of the four layers) at 128 px, 30 steps each
+(`--steps` or --method fast: that many), adaptive step, the course's momentum and blur, as notebook 12 draws them.
+
+    python bench/filter_speed.py [--method adaptive|fast] [--precision float32 auto] [--repeats 2]
+                                 [--image-size 128] [--filters 16] [--layers block1_conv1,...] [--no-grids]
+                                 [--full-head] [--momentum M] [--steps N] [--batch B]
 """
 
 from __future__ import annotations
@@ -40,10 +50,13 @@ import course_utils  # noqa: E402
 
 LAYERS = ["block1_conv1", "block2_conv2", "block3_conv2", "block4_conv3"]
 STEPS, STEP_SIZE, MAX_STEPS, BATCH, MARGIN = 30, 2.0, 60, 8, 1.02
+# --method fast: the opt-in fast settings (FilterVisualizer(..., adaptive=True, momentum=FAST_MOMENTUM),
+# visualize(..., steps=FAST_STEPS)); the course runs exactly FAST_STEPS steps per filter, no early stop.
+FAST_MOMENTUM, FAST_STEPS = 0.9, 12
 
 
-def classic(vis, filters, steps: int = STEPS, step_size: float = STEP_SIZE) -> tuple[float, np.ndarray]:
-    """Seconds and float32 final activations of the one-filter-at-a-time loop."""
+def classic(vis, filters, steps: int = STEPS, step_size: float = STEP_SIZE) -> tuple[float, np.ndarray, np.ndarray]:
+    """Seconds, float32 final activations and final images of the one-filter-at-a-time loop (full network)."""
     import tensorflow as tf
 
     model = vis.feature_model
@@ -68,22 +81,56 @@ def classic(vis, filters, steps: int = STEPS, step_size: float = STEP_SIZE) -> t
             image = step(image, tf.constant(int(k)))
         finals.append(image[0].numpy())
     seconds = time.perf_counter() - begin
-    return seconds, vis.activations(np.stack(finals), filters)
+    return seconds, vis.activations(np.stack(finals), filters), np.stack(finals)
 
 
-def course(vis, filters, targets, step_size: float = STEP_SIZE) -> tuple[float, np.ndarray, list[int]]:
-    """Seconds, float32 final activations and steps taken per batch of the course's method."""
+def course(
+    vis, filters, targets, step_size: float = STEP_SIZE, batch: int = BATCH, steps: int | None = None
+) -> tuple[float, np.ndarray, list[int], np.ndarray]:
+    """Seconds, float32 final activations (full network), steps taken per batch and final images of the course's
+    method: with `steps`, exactly that many steps per filter (no target, no early stop)."""
     start = course_utils.filters.start_image(vis.image_size)
     vis.ascend(start[None], filters[:1], 1, step_size)  # trace once, outside the timing
     finals, steps_taken = [], []
     begin = time.perf_counter()
-    for lo in range(0, len(filters), BATCH):
-        chunk, goal = filters[lo : lo + BATCH], targets[lo : lo + BATCH] * MARGIN
-        images, _, _, taken = vis.ascend(np.repeat(start[None], len(chunk), axis=0), chunk, MAX_STEPS, step_size, goal)
+    for lo in range(0, len(filters), batch):
+        chunk, goal = filters[lo : lo + batch], targets[lo : lo + batch] * MARGIN
+        images, _, _, taken = vis.ascend(np.repeat(start[None], len(chunk), axis=0), chunk, steps or MAX_STEPS,
+                                         step_size, None if steps else goal)  # fmt: skip
         finals.append(images)
         steps_taken.append(taken)
     seconds = time.perf_counter() - begin
-    return seconds, vis.activations(np.concatenate(finals), filters), steps_taken
+    finals = np.concatenate(finals)
+    return seconds, vis.activations(finals, filters), steps_taken, finals
+
+
+def neighbour_correlation(images, start) -> np.ndarray:
+    """Per image: correlation of each pixel of (image - start) with its right-hand neighbour (noise ~0, smooth ~1)."""
+    d = np.asarray(images, np.float64) - start
+    left, right = d[:, :, :-1].reshape(len(d), -1), d[:, :, 1:].reshape(len(d), -1)
+    left, right = left - left.mean(1, keepdims=True), right - right.mean(1, keepdims=True)
+    return (left * right).sum(1) / np.sqrt((left**2).sum(1) * (right**2).sum(1))
+
+
+def rms_change(images, start) -> np.ndarray:
+    """Per image: root-mean-square change from the start image, in grey levels."""
+    return np.sqrt(((np.asarray(images, np.float64) - start) ** 2).mean(axis=(1, 2, 3)))
+
+
+def compare(model, layer, args, precision, blur, chosen, repeats):
+    """Interleaved runs (classic, course, classic, course, ...): the minimum time of each, and the results."""
+    from course_utils.filters import FilterVisualizer
+
+    reference = FilterVisualizer(model, layer, args.image_size, precision="float32")
+    fast = FilterVisualizer(model, layer, args.image_size, precision=precision, adaptive=args.rule == "adaptive",
+                            blur=blur, fast_head=not args.full_head, momentum=args.momentum)  # fmt: skip
+    t_classic, t_course = [], []
+    for _ in range(repeats):
+        seconds, a_classic, x_classic = classic(reference, chosen)
+        t_classic.append(seconds)
+        seconds, a_course, steps, x_course = course(fast, chosen, a_classic, args.step_size, args.batch, args.steps)
+        t_course.append(seconds)
+    return min(t_classic), min(t_course), a_classic, a_course, steps, x_classic, x_course
 
 
 def main(argv=None) -> int:
@@ -91,61 +138,107 @@ def main(argv=None) -> int:
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--filters", type=int, default=16, help="live filters per layer in the comparison")
     parser.add_argument("--layers", default=",".join(LAYERS))
+    parser.add_argument(
+        "--precision",
+        nargs="+",
+        choices=("float32", "auto"),
+        default=["float32", "auto"],
+        help="the course's precision (the classic loop is always float32); each is measured in turn",
+    )
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved runs of each method; the minimum counts")
     parser.add_argument("--no-grids", action="store_true", help="skip the four 8 x 8 grids")
     parser.add_argument("--rule", choices=("fixed", "adaptive"), default="adaptive", help="the course's step rule")
     parser.add_argument("--step-size", type=float, default=STEP_SIZE, help="the course's (first) step size")
-    parser.add_argument("--blur", type=float, default=1.0,
-                        help="also measure the course's method with this blur of the step, in pixels (0: skip)")
+    parser.add_argument(
+        "--method",
+        choices=("adaptive", "fast"),
+        default="adaptive",
+        help="adaptive: the course's default ascent, stopped at the classic activation; fast: "
+        f"adaptive step with momentum {FAST_MOMENTUM}, exactly {FAST_STEPS} steps (notebook 12)",
+    )
+    parser.add_argument("--momentum", type=float, default=0.0, help="the course's momentum (0: none)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="the course's steps per filter, no early stop (default: stop at the classic activation)",
+    )
+    parser.add_argument("--batch", type=int, default=BATCH, help="filters per compiled call in the comparison")
+    parser.add_argument("--full-head", action="store_true", help="compute all filters of the target layer")
+    parser.add_argument(
+        "--blur",
+        type=float,
+        default=1.0,
+        help="also measure the course's method with this blur of the step, in pixels (0: skip)",
+    )
     args = parser.parse_args(argv)
+    if args.method == "fast":
+        args.rule, args.momentum, args.steps = "adaptive", FAST_MOMENTUM, args.steps or FAST_STEPS
+    grid_steps = args.steps or STEPS
 
     course_utils.setup(announce=False)
-    from course_utils.filters import FilterVisualizer, bfloat16_is_fast
+    from course_utils.filters import FilterVisualizer, bfloat16_is_fast, start_image
     from course_utils.models import load_vgg16
 
     model = load_vgg16(weights="bundled")
-    print(f"{args.image_size} px, {args.filters} filters per layer; bfloat16 matrix instructions: "
-          f"{bfloat16_is_fast()}; course: {args.rule} step, then also with notebook 12's blur")  # fmt: skip
-    print(f"{'layer':22s} {'classic s/filter':>16s} {'course s/filter':>15s} {'classic act':>11s} "
-          f"{'course act':>10s} {'min ratio':>9s} {'steps':>9s} {'speed-up':>8s}")  # fmt: skip
+    start = start_image(args.image_size)
     variants = {"": 0.0} | ({f"+ blur {args.blur:g} px": args.blur} if args.blur else {})
-    speedups, below = {name: {} for name in variants}, {name: [] for name in variants}
-    for layer in args.layers.split(","):
-        reference = FilterVisualizer(model, layer, args.image_size, precision="float32")
-        chosen = np.flatnonzero(reference.start_activations() > 0)[: args.filters].astype(np.int32)
-        t_classic, a_classic = classic(reference, chosen)
-        for name, blur in variants.items():
-            fast = FilterVisualizer(
-                model, layer, args.image_size, precision="auto", adaptive=args.rule == "adaptive", blur=blur
-            )
-            t_course, a_course, steps = course(fast, chosen, a_classic, args.step_size)
-            with np.errstate(divide="ignore"):  # a filter the classic loop drove to 0: ratio inf
-                ratio = a_course / a_classic
-            speedups[name][layer] = t_classic / t_course
-            if np.any(ratio < 1):
-                below[name].append(layer)
-            label = f"  {name}" if name else layer
-            print(f"{label:22s} {t_classic / len(chosen):16.3f} {t_course / len(chosen):15.3f} "
-                  f"{a_classic.mean():11.1f} {a_course.mean():10.1f} {ratio.min():9.3f} "
-                  f"{min(steps):>4d}-{max(steps):<4d} x{speedups[name][layer]:7.1f}")  # fmt: skip
-    if not args.no_grids:
-        begin = time.perf_counter()
-        for layer in LAYERS:
-            vis = FilterVisualizer(model, layer, 128, precision="auto", adaptive=True, blur=args.blur)
-            vis.visualize(np.arange(64), steps=STEPS, step_size=STEP_SIZE, batch_size=BATCH, progress=False)
-        print(f"four 8 x 8 grids (64 filters of each of {len(LAYERS)} layers, 128 px, {STEPS} steps, "
-              f"blur {args.blur:g} px): {time.perf_counter() - begin:.0f} s, traces included")  # fmt: skip
-    if args.blur:
-        worst = min(speedups[f"+ blur {args.blur:g} px"].values())
-        fell = below[f"+ blur {args.blur:g} px"]
-        print(f"with notebook 12's blur of {args.blur:g} px (a regularizer: smoother images, a longer way to the same "
-              f"activation for some filters): speed-up x{worst:.1f}"
-              + (f", some filters below the classic activation in {', '.join(fell)}" if fell else ""))  # fmt: skip
-    if below[""]:
-        print(f"speed-up x{min(speedups[''].values()):.1f}, but some filters stayed below the classic activation in "
-              f"{', '.join(below[''])}")  # fmt: skip
-    else:
-        print(f"speed-up x{min(speedups[''].values()):.1f} at equal or higher activation")
-
+    for precision in args.precision:
+        resolved = FilterVisualizer(model, LAYERS[0], 32, precision=precision).precision
+        print(
+            f"\n== precision {precision} (here: {resolved}; bfloat16 matrix instructions: {bfloat16_is_fast()}); "
+            f"{args.image_size} px, {args.filters} filters per layer; course: {args.rule} step, momentum "
+            f"{args.momentum:g}, {f'{args.steps} steps' if args.steps else 'stopped at the classic activation'}, "
+            f"{'full layer' if args.full_head else 'own filter only'}; minimum of {args.repeats} interleaved runs"
+        )
+        print(
+            f"{'layer':22s} {'classic s/f':>11s} {'course s/f':>10s} {'classic act':>11s} {'course act':>10s} "
+            f"{'min ratio':>9s} {'steps':>9s} {'speed-up':>8s} {'corr cl/co':>10s} {'rms cl/co':>9s}"
+        )
+        speedups, below = {name: {} for name in variants}, {name: [] for name in variants}
+        for layer in args.layers.split(","):
+            probe = FilterVisualizer(model, layer, args.image_size)
+            chosen = np.flatnonzero(probe.start_activations() > 0)[: args.filters].astype(np.int32)
+            for name, blur in variants.items():
+                t_classic, t_course, a_classic, a_course, steps, x_classic, x_course = compare(
+                    model, layer, args, precision, blur, chosen, args.repeats
+                )
+                with np.errstate(divide="ignore", invalid="ignore"):  # a filter the classic loop drove to 0: inf
+                    ratio = np.where(a_classic > 0, a_course / np.maximum(a_classic, 1e-30), np.inf)
+                speedups[name][layer] = t_classic / t_course
+                if np.any(ratio < 1):
+                    below[name].append(layer)
+                label = f"  {name}" if name else layer
+                corr = (
+                    f"{np.nanmedian(neighbour_correlation(x_classic, start)):.2f}/"
+                    f"{np.nanmedian(neighbour_correlation(x_course, start)):.2f}"
+                )
+                rms = f"{np.median(rms_change(x_classic, start)):.0f}/{np.median(rms_change(x_course, start)):.0f}"
+                print(f"{label:22s} {t_classic / len(chosen):11.3f} {t_course / len(chosen):10.3f} "
+                      f"{a_classic.mean():11.1f} {a_course.mean():10.1f} {ratio.min():9.3f} "
+                      f"{min(steps):>4d}-{max(steps):<4d} x{speedups[name][layer]:7.1f} {corr:>10s} {rms:>9s}",
+                      flush=True)  # fmt: skip
+        if args.blur:
+            worst = min(speedups[f"+ blur {args.blur:g} px"].values())
+            fell = below[f"+ blur {args.blur:g} px"]
+            print(f"with notebook 12's blur of {args.blur:g} px (preconditioning: smoother images, a longer way to the "
+                  f"same activation for some filters): speed-up x{worst:.1f}"
+                  + (f", some filters below the classic activation in {', '.join(fell)}" if fell else ""))  # fmt: skip
+        if below[""]:
+            print(f"speed-up x{min(speedups[''].values()):.1f}, but some filters stayed below the classic activation "
+                  f"in {', '.join(below[''])}")  # fmt: skip
+        else:
+            print(f"speed-up x{min(speedups[''].values()):.1f} at equal or higher activation")
+        if not args.no_grids:
+            begin = time.perf_counter()
+            for layer in LAYERS:
+                vis = FilterVisualizer(model, layer, 128, precision=precision, adaptive=True, blur=args.blur,
+                                       fast_head=not args.full_head, momentum=args.momentum)  # fmt: skip
+                vis.visualize(np.arange(64), steps=grid_steps, step_size=STEP_SIZE, batch_size=BATCH, progress=False)
+            print(f"four 8 x 8 grids (64 filters of each of {len(LAYERS)} layers, 128 px, {grid_steps} steps, "
+                  f"adaptive, momentum {args.momentum:g}, "
+                  f"blur {args.blur:g} px, {resolved}): {time.perf_counter() - begin:.0f} s, traces included",
+                  flush=True)  # fmt: skip
     return 0
 
 

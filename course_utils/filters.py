@@ -16,9 +16,23 @@ network in bfloat16 (Keras' mixed_bfloat16 policy: bfloat16 arithmetic, float32 
 several times faster per step than float32 there; the activations before and after the ascent are
 always measured in float32. Elsewhere "auto" means float32.
 
-Images live in VGG16's input space ("caffe" preprocessing: BGR channel order, ImageNet mean subtracted,
-0..255 scale). `deprocess` undoes that and turns them into displayable RGB uint8, `stitch` makes a grid with margins and
-`save_png` writes it.
+Own filter only (`fast_head=True`, the default): the target layer's full output has C channels (512 in
+block4_conv3) but image i needs only its own filter's. For a Conv2D target layer the network runs up to the
+layer's input, and the layer itself is applied with the kernels of the batch's filters alone (N output channels
+instead of C: the same numbers, and the last layer's forward and backward cost N / C of the full layer's).
+bench/filter_speed.py measures the gain; the activations reported before and after the ascent are measured on
+the full layer.
+
+Momentum (`momentum=0.9`, opt-in; the default 0 keeps the plain rule): each step goes along the running sum
+v = momentum * v + g / rms(g) of the normalized gradients, rescaled to unit rms, so consecutive gradients that agree
+add up to a longer effective path in the same number of steps. With the adaptive rule a step that lowered the
+activation is undone as before, and v restarts from the gradient at the kept image. With adaptive=True,
+momentum=0.9 and 12 steps, every filter bench/filter_speed.py --method fast compares reaches at least the classic
+loop's 30-step activation (blur 0); see that script for the speed-up and the pictures' smoothness.
+
+Images live in the model's input space: "caffe" for VGG16 (BGR channel order, ImageNet mean subtracted, 0..255
+scale), "efficientnet_lite" for course_utils.efficientnet ((RGB - 127) / 128). `deprocess` undoes that and turns
+them into displayable RGB uint8, `stitch` makes a grid with margins and `save_png` writes it.
 """
 
 from __future__ import annotations
@@ -39,6 +53,9 @@ IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68])
 # x2.3 / 3.4 / 6.2 / 7.4 (block 1 needs the fast start); growth 1.25 up to 4x throughout x3.8 / 2.2 / 3.3 / 4.8
 # (steps undone again and again in block 2); a fixed step in bfloat16 x1.3 / 3.5 / 4.2 / 5.9.
 ADAPTIVE_GROWTH, ADAPTIVE_GROWTH_AFTER, ADAPTIVE_MAX = 1.5, 1.05, 5.0
+# Input spaces: name -> (per-channel offset added back to get 0..255, scale, whether the channels are BGR).
+# caffe: keras.applications.vgg16.preprocess_input; efficientnet_lite: course_utils.efficientnet.preprocess_input.
+INPUT_SPACES = {"caffe": (IMAGENET_MEAN_BGR, 1.0, True), "efficientnet_lite": (np.full(3, 127.0), 128.0, False)}
 # The 13 conv layers of keras.applications.VGG16, in order (to validate names without building a model).
 VGG16_CONV_LAYERS = tuple(f"block{b}_conv{i}" for b, n in zip(range(1, 6), (2, 2, 3, 3, 3)) for i in range(1, n + 1))
 
@@ -104,22 +121,35 @@ def conv_flops(model, layer_name: str, image_size: int) -> dict:
     return flops
 
 
-def start_image(image_size: int, seed: int = 0, noise: float = 10.0) -> np.ndarray:
-    """A grey RGB image (128) with uniform noise of +-`noise` grey levels, in VGG16's input space (H, W, 3)."""
+def check_space(space: str) -> None:
+    """ValueError naming the allowed input spaces if `space` is not one of them."""
+    if space not in INPUT_SPACES:
+        raise ValueError(f"input_space must be one of {', '.join(INPUT_SPACES)}; got {space!r}")
+
+
+def start_image(image_size: int, seed: int = 0, noise: float = 10.0, space: str = "caffe") -> np.ndarray:
+    """A grey RGB image (128) with uniform noise of +-`noise` grey levels, in the model's input space (H, W, 3):
+    "caffe" (VGG16, the default) or "efficientnet_lite" (see INPUT_SPACES)."""
+    check_space(space)
+    offset, scale, bgr = INPUT_SPACES[space]
     rng = np.random.default_rng(seed)
     rgb = 128.0 + rng.uniform(-noise, noise, size=(image_size, image_size, 3))
-    return (rgb[..., ::-1] - IMAGENET_MEAN_BGR).astype(np.float32)
+    return (((rgb[..., ::-1] if bgr else rgb) - offset) / scale).astype(np.float32)
 
 
-def deprocess(images, contrast: float = 0.15) -> np.ndarray:
-    """VGG16 input-space images -> displayable RGB uint8, one image (H, W, 3) or a batch.
+def deprocess(images, contrast: float = 0.15, space: str = "caffe") -> np.ndarray:
+    """Input-space images ("caffe": VGG16, or "efficientnet_lite") -> displayable RGB uint8, one image (H, W, 3)
+    or a batch.
 
-    First undo the caffe preprocessing (add the ImageNet mean back, BGR -> RGB), then the classic
+    First undo the preprocessing (for caffe: add the ImageNet mean back, BGR -> RGB), then the classic
     recipe: centre each image on its mean, divide by its standard deviation, scale by `contrast`,
     shift to 0.5 and clip to [0, 1]. One mean and one standard deviation per image (not per channel)
     keep its colours; the same rule for every image makes faint and strong patterns equally visible.
     """
-    x = (np.asarray(images, dtype=np.float64) + IMAGENET_MEAN_BGR)[..., ::-1]
+    check_space(space)
+    offset, scale, bgr = INPUT_SPACES[space]
+    x = np.asarray(images, dtype=np.float64) * scale + offset
+    x = x[..., ::-1] if bgr else x
     axes = tuple(range(x.ndim - 3, x.ndim))
     x = x - x.mean(axis=axes, keepdims=True)
     x = x / (x.std(axis=axes, keepdims=True) + 1e-5)
@@ -221,9 +251,13 @@ def check_climbed(result, strict: bool = True) -> None:
     print(message)
 
 
-def describe_options(adaptive: bool = False, blur: float = 0.0, jitter: int = 0, precision: str = "float32") -> str:
+def describe_options(
+    adaptive: bool = False, blur: float = 0.0, jitter: int = 0, precision: str = "float32", momentum: float = 0.0
+) -> str:
     """The ascent's options in words, for titles: e.g. 'adaptive step, blur 1 px, bfloat16'."""
     words = ["adaptive step" if adaptive else "fixed step"]
+    if momentum:
+        words.append(f"momentum {momentum:g}")
     if blur:
         words.append(f"blur {blur:g} px")
     if jitter:
@@ -257,15 +291,21 @@ class FilterVisualization:
 
     def uint8(self, contrast: float = 0.15) -> np.ndarray:
         """The final images as displayable RGB uint8 (see `deprocess`)."""
-        return deprocess(self.images, contrast)
+        return deprocess(self.images, contrast, self.options.get("input_space", "caffe"))
 
 
 class FilterVisualizer:
-    """Gradient ascent on the input image for filters of one conv layer of a VGG16-like `model`.
+    """Gradient ascent on the input image for filters (channels) of one layer of `model`.
 
-    `model` takes images of any size in VGG16's input space; it is truncated at `layer_name`. The
-    ascent is one tf.function with a fixed input signature, so it is traced once per (layer, image
-    size) and reused for every filter and batch (`trace_count` counts the traces).
+    `model` takes images in `input_space` ("caffe" for VGG16, "efficientnet_lite" for
+    course_utils.efficientnet); it is truncated at `layer_name`, a Conv2D layer, or with `conv_only=False`
+    any layer with an (N, h, w, C) output (channel maps) or an (N, C) output (e.g. class logits: the
+    loss is then the logit itself). The ascent is one tf.function with a fixed input signature, so it
+    is traced once per (layer, image size) and reused for every filter and batch (`trace_count` counts
+    the traces). `fast_head` computes only each image's own filter in a Conv2D target layer (see the
+    module docstring); the numbers are the same.
+    `momentum` (0 to below 1; 0, the default, is the plain rule) steps along the running sum of normalized
+    gradients (see the module docstring); notebook 12's fast settings are adaptive=True, momentum=0.9, 12 steps.
     """
 
     def __init__(
@@ -279,9 +319,20 @@ class FilterVisualizer:
         adaptive: bool = False,
         jitter: int = 0,
         blur: float = 0.0,
+        fast_head: bool = True,
+        input_space: str = "caffe",
+        conv_only: bool = True,
+        momentum: float = 0.0,
     ):
         import keras
         import tensorflow as tf
+
+        check_space(input_space)
+        for name, value in (("fast_head", fast_head), ("conv_only", conv_only), ("adaptive", adaptive)):
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be True or False, got {value!r}")
+        self.input_space = input_space
+        self._grey = 1.0 / INPUT_SPACES[input_space][1]  # one grey level in input units
 
         if precision not in ("float32", "bfloat16", "auto"):
             raise ValueError(f"precision must be one of float32, bfloat16, auto; got {precision!r}")
@@ -292,21 +343,39 @@ class FilterVisualizer:
         if not 0 <= blur <= 4:
             raise ValueError(f"blur must be a number of pixels from 0 to 4, got {blur!r}")
         self.jitter, self.blur = jitter, float(blur)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be a number from 0 (none) to below 1, got {momentum!r}")
+        self.momentum = float(momentum)
 
-        check_layer_name(model, layer_name)
+        if conv_only:
+            check_layer_name(model, layer_name)
+        elif layer_name not in [layer.name for layer in model.layers]:
+            raise ValueError(f"layer_name {layer_name!r} is not a layer of {model.name}")
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 16:
             raise ValueError(f"image_size must be an int >= 16, got {image_size!r}")
-        self.layer_name, self.image_size = layer_name, image_size
+        self.layer_name, self.image_size, self._model = layer_name, image_size, model
         layer = model.get_layer(layer_name)
-        self.n_filters = layer.filters
         self.feature_model = keras.Model(model.input, layer.output, name=f"{model.name}_to_{layer_name}")
-        self._compute_model = _in_bfloat16(self.feature_model) if self.precision == "bfloat16" else self.feature_model
-        self.flops_per_image = sum(conv_flops(model, layer_name, image_size).values())  # one forward pass
-        fmap = self.feature_model.compute_output_shape((1, image_size, image_size, 3))[1]
-        self.border = max(0, min(border, (fmap - 1) // 2))  # small maps keep at least their centre
-        interior = np.zeros((1, fmap, fmap), np.float32)
-        interior[:, self.border : fmap - self.border, self.border : fmap - self.border] = 1.0
-        self._interior = tf.constant(interior)
+        out_shape = tuple(self.feature_model.compute_output_shape((1, image_size, image_size, 3)))
+        if len(out_shape) not in (2, 4):
+            raise ValueError(f"layer {layer_name!r} has output shape {out_shape}; allowed: (N, h, w, C) or (N, C)")
+        self.n_filters = int(out_shape[-1])
+        # The fast head: the network up to the input of a Conv2D target layer, the layer itself applied per filter.
+        self._head_layer = None
+        plain_conv = type(layer) is keras.layers.Conv2D and layer.data_format == "channels_last" and layer.groups == 1
+        if fast_head and plain_conv:
+            self._head_layer, source = layer, layer.input
+            self._trunk = None if source is model.input else keras.Model(model.input, source, name=f"to_{layer_name}")
+        compute = self._trunk if self._head_layer is not None else self.feature_model
+        self._compute_model = _in_bfloat16(compute) if self.precision == "bfloat16" and compute is not None else compute
+        if len(out_shape) == 2:  # one value per channel: no map, no border
+            self.border, self._interior = 0, None
+        else:
+            fmap = out_shape[1]
+            self.border = max(0, min(border, (fmap - 1) // 2))  # small maps keep at least their centre
+            interior = np.zeros((1, fmap, fmap), np.float32)
+            interior[:, self.border : fmap - self.border, self.border : fmap - self.border] = 1.0
+            self._interior = tf.constant(interior)
         self.trace_count = 0
         signature = [
             tf.TensorSpec((None, image_size, image_size, 3), tf.float32),  # images, one per filter
@@ -318,20 +387,54 @@ class FilterVisualizer:
         self._ascend = tf.function(self._ascend_py, input_signature=signature, jit_compile=jit_compile)
 
     @property
+    def flops_per_image(self) -> int:
+        """Forward FLOPs per image of the full network up to the layer (VGG16 layout; see `conv_flops`)."""
+        return sum(conv_flops(self._model, self.layer_name, self.image_size).values())
+
+    @property
+    def fast_head(self) -> bool:
+        """Whether the ascent computes only each image's own filter of the target layer."""
+        return self._head_layer is not None
+
+    @property
     def options(self) -> dict:
-        return {"adaptive": self.adaptive, "blur": self.blur, "jitter": self.jitter, "precision": self.precision}
+        return {"adaptive": self.adaptive, "blur": self.blur, "jitter": self.jitter, "precision": self.precision,
+                "input_space": self.input_space} | ({"momentum": self.momentum} if self.momentum else {})  # fmt: skip
 
     def describe(self) -> str:
         """The options of this ascent in words, e.g. 'adaptive step, blur 1 px, bfloat16'."""
-        return describe_options(**self.options)
+        return describe_options(self.adaptive, self.blur, self.jitter, self.precision, self.momentum)
 
-    def _loss(self, images, filters, network=None):
-        """Per image: the mean activation of its own filter over the feature map, border excluded."""
+    def _own_maps(self, images, filters):
+        """Per image i: the map of filter filters[i] of the target Conv2D layer, computed with those filters' kernels
+        alone (N output channels for a batch of N instead of all of them), then diagonal: (N, h, w)."""
         import tensorflow as tf
 
-        network = self._compute_model if network is None else network
-        act = tf.cast(network(images, training=False), tf.float32)  # (N, h, w, C)
-        own = tf.einsum("nhwc,nc->nhw", act, tf.one_hot(filters, self.n_filters))  # image i keeps filter i
+        layer = self._head_layer
+        x = images if self._trunk is None else self._compute_model(images, training=False)
+        x = tf.cast(x, tf.float32)
+        kernel = tf.gather(tf.convert_to_tensor(layer.kernel), filters, axis=3)  # (kh, kw, C_in, N)
+        maps = tf.nn.conv2d(
+            x, kernel, strides=layer.strides, padding=layer.padding.upper(), dilations=layer.dilation_rate
+        )  # (N, h, w, N); fmt: skip
+        own = tf.einsum("nhwm,nm->nhw", maps, tf.eye(tf.shape(filters)[0]))  # image i keeps its own filter
+        if layer.use_bias:
+            own = own + tf.gather(tf.convert_to_tensor(layer.bias), filters)[:, None, None]
+        return layer.activation(own)
+
+    def _loss(self, images, filters, network=None):
+        """Per image: the mean activation of its own filter over the feature map, border excluded (for an (N, C)
+        layer: its own channel's value). With `network` given, on that model's full output."""
+        import tensorflow as tf
+
+        if network is None and self._head_layer is not None:
+            own = self._own_maps(images, filters)
+        else:
+            network = self._compute_model if network is None else network
+            act = tf.cast(network(images, training=False), tf.float32)  # (N, h, w, C) or (N, C)
+            if self._interior is None:
+                return tf.reduce_sum(act * tf.one_hot(filters, self.n_filters), axis=1)
+            own = tf.einsum("nhwc,nc->nhw", act, tf.one_hot(filters, self.n_filters))  # image i keeps filter i
         # A 0/1 mask instead of slicing the border off: same value, cheaper backward pass on CPU.
         return tf.reduce_sum(own * self._interior, axis=[1, 2]) / tf.reduce_sum(self._interior)
 
@@ -395,12 +498,13 @@ class FilterVisualizer:
         eta = tf.fill(tf.shape(loss), step_size)  # the step of each image (fixed unless adaptive)
         taken = tf.constant(0)
         failed = tf.zeros_like(loss, dtype=tf.bool)  # has a step of this image been undone yet?
+        velocity, move = direction, direction  # with momentum: the running sum of directions, and the step's way
         for i in tf.range(steps):  # a tf.while_loop: all steps in one call
             history = history.write(i, loss)
             if tf.reduce_all(loss >= targets):  # every image reached its target activation: stop early
                 break
             taken = i + 1
-            candidate = images + eta[:, None, None, None] * direction
+            candidate = images + eta[:, None, None, None] * move
             new_loss, new_direction, _ = self._value_and_direction(candidate, filters, self._shift(i + 1))
             if self.adaptive:  # keep a step only if it did not lower the activation; else retry it halved
                 accept = new_loss >= loss
@@ -412,6 +516,12 @@ class FilterVisualizer:
             images = tf.where(accept[:, None, None, None], candidate, images)
             direction = tf.where(accept[:, None, None, None], new_direction, direction)
             loss = tf.where(accept, new_loss, loss)
+            if self.momentum:  # heavy ball on the normalized gradients; an undone step restarts from the gradient
+                velocity = tf.where(accept[:, None, None, None], self.momentum * velocity + new_direction, direction)
+                move = velocity / (tf.sqrt(tf.reduce_mean(tf.square(velocity), axis=[1, 2, 3]))[:, None, None, None]
+                                   + 1e-8)  # fmt: skip
+            else:
+                move = direction
         for j in tf.range(taken, steps + 1):  # after an early stop the activation stays where it is
             history = history.write(j, loss)
         return images, history.stack(), grad_rms0, taken
@@ -431,7 +541,7 @@ class FilterVisualizer:
         filters = np.asarray(filter_indices, dtype=np.int32).reshape(-1)
         goal = np.full(len(filters), np.inf, np.float32) if targets is None else np.asarray(targets, np.float32)
         out = self._ascend(tf.constant(images), tf.constant(filters), tf.constant(steps, tf.int32),
-                           tf.constant(step_size, tf.float32), tf.constant(goal))  # fmt: skip
+                           tf.constant(step_size * self._grey, tf.float32), tf.constant(goal))  # fmt: skip
         final, history, rms0, taken = (value.numpy() for value in out)
         if self.precision != "float32" or self.jitter:  # before and after as every activation we report
             history[0], history[-1] = self.activations(images, filters), self.activations(final, filters)
@@ -450,7 +560,10 @@ class FilterVisualizer:
 
         One forward pass; a filter with 0 here is dead at the start (its gradient is 0 as well).
         """
-        act = self.feature_model(start_image(self.image_size, seed)[None], training=False).numpy()[0]
+        act = self.feature_model(start_image(self.image_size, seed, space=self.input_space)[None], training=False)
+        act = act.numpy()[0]
+        if self._interior is None:
+            return act
         interior = self._interior.numpy()[0, :, :, None]
         return (act * interior).sum(axis=(0, 1)) / interior.sum()
 
@@ -466,7 +579,8 @@ class FilterVisualizer:
         """`steps` ascent steps for each filter in `filter_indices`, `batch_size` filters per call.
 
         Every filter starts from the same noisy grey image (`start_image(image_size, seed)`);
-        `step_size` is the root-mean-square change of a pixel per step, in grey levels.
+        `step_size` is the root-mean-square change of a pixel per step, in grey levels (of 0..255, whatever
+        the input space).
         """
 
         from .progress import progress as show_progress
@@ -482,7 +596,7 @@ class FilterVisualizer:
             raise ValueError(f"steps must be a positive int, got {steps!r}")
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        start = start_image(self.image_size, seed)
+        start = start_image(self.image_size, seed, space=self.input_space)
         images, histories, rms0 = [], [], []
         batches = range(0, len(filters), batch_size)
         for lo in show_progress(batches, desc=self.layer_name, unit="batch", disable=not progress):

@@ -333,3 +333,123 @@ def test_the_default_ascent_raises_every_live_filter_of_every_layer(model, untra
         live = np.flatnonzero(vis.start_activations() > 0)[:8]
         res = vis.visualize(live, steps=30, batch_size=8, progress=False)
         filters.check_climbed(res)
+
+
+# The own-filter head (fast_head, the default): the same numbers as the full layer, fewer FLOPs.
+@pytest.mark.parametrize("layer", ["block1_conv1", "block2_conv2", "block4_conv3"])
+def test_the_own_filter_head_gives_the_full_layers_numbers(model, layer):
+    fast = filters.FilterVisualizer(model, layer, SIZE, adaptive=True)
+    full = filters.FilterVisualizer(model, layer, SIZE, adaptive=True, fast_head=False)
+    assert fast.fast_head and not full.fast_head
+    live = np.flatnonzero(full.start_activations() > 0)[:4]
+    a, b = (vis.visualize(live, steps=6, batch_size=4, progress=False) for vis in (fast, full))
+    np.testing.assert_allclose(a.history, b.history, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(a.images, b.images, atol=1e-2)
+    # and on its own: the head's maps are the full layer's channels, picked per image
+    images = np.random.default_rng(0).normal(0, 30, size=(3, SIZE, SIZE, 3)).astype(np.float32)
+    chosen = np.array([5, 0, 63], np.int32)
+    maps = fast._own_maps(tf.constant(images), tf.constant(chosen)).numpy()
+    whole = full.feature_model(images).numpy()
+    np.testing.assert_allclose(maps, whole[np.arange(3), :, :, chosen], rtol=1e-4, atol=1e-3)
+
+
+def test_the_default_ascent_climbs_at_least_as_high_as_the_classic_loop(model, block2):
+    # The classic loop: fixed step, one filter at a time (plain_ascent). The adaptive rule with the own-filter head,
+    # the same number of steps, reaches at least its activation for every filter.
+    live = np.flatnonzero(block2.start_activations() > 0)[:4]
+    fast = filters.FilterVisualizer(model, "block2_conv2", SIZE, adaptive=True)
+    res = fast.visualize(live, steps=12, batch_size=4, progress=False)
+    for i, k in enumerate(live):
+        _, history = plain_ascent(model, "block2_conv2", int(k), steps=12, step_size=2.0, seed=0)
+        assert res.after[i] >= history[-1] * 0.999, (k, res.after[i], history[-1])
+
+
+def test_a_non_vgg_layer_and_the_efficientnet_input_space(model):
+    # Any layer with (N, h, w, C) or (N, C) output once conv_only=False; start_image/deprocess in the other space.
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, padding="same", name="c1")(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.ReLU(6.0, name="act")(x)
+    logits = keras.layers.Dense(5, name="logits")(keras.layers.GlobalAveragePooling2D()(x))
+    toy = keras.Model(inputs, logits, name="toy")
+    for name in ("act", "logits"):
+        vis = filters.FilterVisualizer(toy, name, SIZE, adaptive=True, conv_only=False, input_space="efficientnet_lite")
+        res = vis.visualize([0, 1, 2], steps=4, progress=False)
+        assert res.images.shape == (3, SIZE, SIZE, 3) and np.all(res.after >= res.before)
+        assert res.options["input_space"] == "efficientnet_lite" and res.uint8().dtype == np.uint8
+    start = filters.start_image(SIZE, 2, space="efficientnet_lite")
+    rng = np.random.default_rng(2)
+    rgb = 128.0 + rng.uniform(-10, 10, size=(SIZE, SIZE, 3))
+    np.testing.assert_allclose(start, (rgb - 127.0) / 128.0, atol=1e-6)  # course_utils.efficientnet's preprocessing
+    np.testing.assert_array_equal(
+        filters.deprocess(start, space="efficientnet_lite"), filters.deprocess(filters.start_image(SIZE, 2))
+    )  # the same picture in either space; fmt: skip
+    # a step of 2 grey levels is 2 / 128 in this space
+    vis = filters.FilterVisualizer(toy, "act", SIZE, conv_only=False, input_space="efficientnet_lite")
+    one = vis.visualize([1], steps=1, step_size=2.0, progress=False)
+    moved = one.images[0] - filters.start_image(SIZE, 0, space="efficientnet_lite")
+    np.testing.assert_allclose(np.sqrt((moved**2).mean()), 2.0 / 128, rtol=1e-3)
+    with pytest.raises(ValueError, match="not a conv layer of toy; valid: c1$"):
+        filters.FilterVisualizer(toy, "act", SIZE)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"input_space": "torch"}, "input_space must be one of caffe, efficientnet_lite; got 'torch'"),
+        ({"fast_head": 1}, "fast_head must be True or False, got 1"),
+        ({"conv_only": "no"}, "conv_only must be True or False, got 'no'"),
+        ({"adaptive": None}, "adaptive must be True or False, got None"),
+        ({"momentum": 1.0}, r"momentum must be a number from 0 \(none\) to below 1, got 1.0"),
+        ({"momentum": True}, r"momentum must be a number from 0 \(none\) to below 1, got True"),
+        ({"conv_only": False, "layer_name": "nope"}, "layer_name 'nope' is not a layer of"),
+        ({"conv_only": False, "layer_name": "flatten_like"}, None),
+    ],
+)
+def test_new_options_are_validated_with_one_line_errors(model, kwargs, message):
+    if message is None:  # a layer whose output is neither a map nor a vector
+        inputs = keras.Input((SIZE, SIZE, 3))
+        toy = keras.Model(inputs, keras.layers.Reshape((SIZE, SIZE * 3), name="flatten_like")(inputs))
+        with pytest.raises(ValueError, match=r"output shape \(1, 32, 96\); allowed: \(N, h, w, C\) or \(N, C\)"):
+            filters.FilterVisualizer(toy, "flatten_like", SIZE, conv_only=False)
+        return
+    args = {"layer_name": "block1_conv1", **kwargs}
+    with pytest.raises(ValueError, match=message) as err:
+        filters.FilterVisualizer(model, args.pop("layer_name"), SIZE, **args)
+    assert "\n" not in str(err.value)
+
+
+# Momentum (opt-in; 0, the default, is the plain rule): the step follows the running sum of normalized gradients.
+def test_momentum_steps_along_the_running_sum_of_normalized_gradients(model):
+    vis = filters.FilterVisualizer(model, "block2_conv2", SIZE, momentum=0.5)  # fixed step: every step is kept
+    assert vis.describe() == "fixed step, momentum 0.5, float32" and vis.options["momentum"] == 0.5
+    k, start = 3, filters.start_image(SIZE, 0)
+    fm = keras.Model(model.input, model.get_layer("block2_conv2").output)
+
+    def unit_gradient(image):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            loss = tf.reduce_mean(fm(image[None])[0, 2:-2, 2:-2, k])
+        g = tape.gradient(loss, image)
+        return g / (tf.sqrt(tf.reduce_mean(tf.square(g))) + 1e-8)
+
+    x0 = tf.constant(start)
+    g0 = unit_gradient(x0)
+    x1 = x0 + 2.0 * g0
+    v = 0.5 * g0 + unit_gradient(x1)
+    x2 = x1 + 2.0 * v / tf.sqrt(tf.reduce_mean(tf.square(v)))
+    final = vis.ascend(start[None], [k], steps=2, step_size=2.0)[0]
+    np.testing.assert_allclose(final[0], x2.numpy(), atol=2e-3)
+    plain = filters.FilterVisualizer(model, "block2_conv2", SIZE).ascend(start[None], [k], steps=2, step_size=2.0)[0]
+    assert np.abs(plain[0] - final[0]).max() > 0.1  # momentum changed the second step
+
+
+@pytest.mark.parametrize("layer", ["block2_conv2", "block3_conv2"])
+def test_momentum_climbs_in_12_steps_at_least_as_high_as_the_classic_30(model, layer):
+    # notebook 12's fast settings against the classic loop (fixed step 2, 30 steps, one filter at a time)
+    vis = filters.FilterVisualizer(model, layer, SIZE, adaptive=True, momentum=0.9)
+    live = np.flatnonzero(vis.start_activations() > 0)[:4]
+    res = vis.visualize(live, steps=12, batch_size=4, progress=False)
+    for i, k in enumerate(live):
+        _, history = plain_ascent(model, layer, int(k), steps=30, step_size=2.0, seed=0)
+        assert res.after[i] >= history[-1], (k, res.after[i], history[-1])

@@ -1,52 +1,143 @@
 """Exercises of notebook 12 (visualizing filters by gradient ascent)."""
 
+import numpy as np
+
 from . import Exercise
 
 
-def _ascent_step(loss_fn, image, step_size):
+def _own_means(feature_model, channels, x, border):
+    """Per image i: the mean of channel channels[i] of feature_model(x) over the interior (border left out)."""
     import tensorflow as tf
 
-    with tf.GradientTape() as tape:
-        tape.watch(image)
-        loss = loss_fn(image)
-    grads = tape.gradient(loss, image)
-    grads = grads / (tf.sqrt(tf.reduce_mean(tf.square(grads))) + 1e-8)
-    return image + step_size * grads, loss
+    fmap = feature_model(x, training=False)  # (N, h, w, C)
+    h, w = fmap.shape[1], fmap.shape[2]
+    means = tf.reduce_mean(fmap[:, border : h - border, border : w - border, :], axis=[1, 2])  # (N, C)
+    return tf.gather(means, channels, axis=1, batch_dims=1)  # (N,): image i's own channel
 
 
-class _Loss:
-    """A stand-in for a filter's mean activation: a differentiable TensorFlow function of an (h, w, 3) image."""
-
-    def __init__(self, kind, rng):
-        import tensorflow as tf
-
-        self.kind = kind
-        self.weights = tf.constant(rng.normal(size=(3, 3, 3, 1)), tf.float32)
-        self.target = tf.constant(rng.normal(0, 10, size=(3,)), tf.float32)
-        self.tf = tf
-
-    def __call__(self, x):
-        tf = self.tf
-        if self.kind == "filter":  # a 3 x 3 filter with a ReLU, averaged over its map
-            return tf.reduce_mean(tf.nn.relu(tf.nn.conv2d(x[None], self.weights, 1, "VALID")))
-        if self.kind == "colour":  # prefers one colour: minus the squared distance to it
-            return -tf.reduce_mean(tf.square(x - self.target)) / 100.0
-        if self.kind == "contrast":  # red minus green, through a ReLU
-            return tf.reduce_mean(tf.nn.relu(x[..., 0] - x[..., 1]))
-        return tf.reduce_mean(tf.nn.relu(-tf.abs(x) - 1.0))  # "dead": zero everywhere, and so is its gradient
-
-    def __repr__(self):
-        return "a dead loss function (zero gradient)" if self.kind == "dead" else "a loss function"
-
-
-def _ascent_cases(rng):
+def _ascend(feature_model, channels, images, steps, step_size, border):
     import tensorflow as tf
 
+    x = tf.constant(images, dtype=tf.float32)
+    channels = tf.constant(channels, dtype=tf.int32)
+    history = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            own = _own_means(feature_model, channels, x, border)
+            total = tf.reduce_sum(own)
+        g = tape.gradient(total, x)
+        rms = tf.sqrt(tf.reduce_mean(tf.square(g), axis=[1, 2, 3], keepdims=True))
+        x = x + step_size * g / (rms + 1e-8)
+        history.append(own.numpy())
+    history.append(_own_means(feature_model, channels, x, border).numpy())
+    return x.numpy(), np.array(history)
+
+
+class _Expected(tuple):
+    """The reference's (images, history), with the case's inputs attached so that the comparison can name a
+    mistake (a plain tuple works too: the autograder's reference is the notebook's own solution)."""
+
+
+def _reference(feature_model, channels, images, steps, step_size, border):
+    out = _Expected(_ascend(feature_model, channels, images, steps, step_size, border))
+    out.start, out.steps, out.step_size = np.asarray(images, dtype=np.float64), steps, step_size
+    whole = _own_means(feature_model, np.asarray(channels, np.int32), np.asarray(images, np.float32), 0)
+    out.with_border = np.asarray(whole, dtype=np.float64)  # the start activations with the border included
+    return out
+
+
+def _ascend_compare(got, expected):
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return "it should return two values, (final images, history)"
+    try:
+        images, history = (np.asarray(v, dtype=np.float64) for v in got)
+    except (TypeError, ValueError):
+        return "it should return two arrays, (final images, history)"
+    want_images, want_history = (np.asarray(v, dtype=np.float64) for v in expected)
+    n = len(want_images)
+    if images.shape != want_images.shape:
+        return f"the final images have shape {images.shape}, expected {want_images.shape} (one image per channel)"
+    if history.shape == want_history.shape[::-1] and history.shape != want_history.shape:
+        return (f"the history has shape {history.shape}, expected {want_history.shape}: one row per step, one column "
+                "per image")
+    if history.shape != want_history.shape:
+        return (f"the history has shape {history.shape}, expected {want_history.shape}: the mean activation of every "
+                "image before each step, and once more after the last step (steps + 1 rows)")  # fmt: skip
+    if not np.all(np.isfinite(images)) or not np.all(np.isfinite(history)):
+        return "the result holds nan or inf: a gradient of zero divided by its rms of zero (add 1e-8 to the rms)"
+    close = lambda a, b: np.allclose(a, b, rtol=1e-4, atol=1e-3)  # noqa: E731
+    if close(images, want_images) and close(history, want_history):
+        return None
+    start = getattr(expected, "start", None)
+    if not close(history[0], want_history[0]):
+        if start is not None and close(history[0], expected.with_border):
+            return ("the activation at the start already differs: it is the mean over the whole feature map; leave "
+                    "out `border` rows and columns on each side, where the padding distorts the response")
+        return ("the activation at the start already differs: for image i take the mean of channel channels[i] "
+                "over the interior of the feature map (border rows and columns left out)")
+    live = want_history[-1] > want_history[0]
+    if np.any(history[-1][live] < history[0][live]) and np.all(history[-1] <= history[0] + 1e-6):
+        return "the activations fall instead of rising: the image moves against the gradient (descent, not ascent)"
+    if start is not None:
+        moved = np.sqrt(np.mean((images - start) ** 2, axis=(1, 2, 3)))
+        limit = expected.steps * expected.step_size
+        if np.any(moved > limit * (1 + 1e-3)):
+            return (f"an image moved by {moved.max():.3g} rms in {expected.steps} steps of {expected.step_size:g}, "
+                    "more than steps * step_size allows: divide each image's gradient by its own rms")
+        one_rms = np.sqrt(np.mean((images - start) ** 2))
+        want_moved = np.sqrt(np.mean((want_images - start) ** 2, axis=(1, 2, 3)))
+        if np.any(moved < 0.5 * want_moved):
+            return ("an image moved far less than step_size per step: divide each image's gradient by its root-mean-"
+                    "square, so that every step has the size step_size whatever the gradient's size")
+        if n > 1 and not close(moved, want_moved) and one_rms <= limit * (1 + 1e-3):
+            return ("the images moved by other amounts than they should: normalize each image's gradient by its own "
+                    "rms (over its pixels and channels), not by one rms over the whole batch")
+    return "the activations or the final images differ from those of the ascent described above"
+
+
+def _case_model(rng, kind):
+    import keras
+    from keras import layers
+
+    init = lambda: keras.initializers.GlorotUniform(seed=int(rng.integers(2**31)))  # noqa: E731
+    if kind == "one conv":
+        model = keras.Sequential([keras.Input((10, 10, 3)),
+                                  layers.Conv2D(5, 3, padding="same", activation="relu", kernel_initializer=init())])
+    elif kind == "non-square":
+        model = keras.Sequential([keras.Input((9, 13, 3)),
+                                  layers.Conv2D(4, 3, activation="relu", kernel_initializer=init()),
+                                  layers.MaxPooling2D(2),
+                                  layers.Conv2D(6, 3, padding="same", activation="relu", kernel_initializer=init())])
+    elif kind == "score":  # a class score: a (1, 1, classes) map, so the border must be 0
+        model = keras.Sequential([keras.Input((8, 8, 3)),
+                                  layers.Conv2D(6, 3, activation="relu", kernel_initializer=init()),
+                                  layers.GlobalAveragePooling2D(), layers.Dense(7, kernel_initializer=init()),
+                                  layers.Reshape((1, 1, 7))])
+    else:  # "small" or "dead": one conv layer whose raw gradients are far from rms 1, or with a silent channel
+        model = keras.Sequential([keras.Input((7, 11, 3)),
+                                  layers.Conv2D(4, 3, padding="same", activation="relu", kernel_initializer=init())])
+        kernel, bias = model.layers[0].get_weights()
+        if kind == "small":
+            kernel = kernel * 1e-3
+        else:
+            bias[0] = -1e4  # channel 0 is negative everywhere: zero activation, zero gradient
+        model.layers[0].set_weights([kernel, bias])
+    return model
+
+
+def _ascend_cases(rng):
     cases = []
-    for kind, shape in [("filter", (8, 8, 3)), ("colour", (5, 7, 3)), ("contrast", (6, 6, 3)), ("filter", (12, 9, 3)),
-                        ("dead", (4, 4, 3))]:  # fmt: skip
-        image = tf.constant(rng.normal(0, 10, size=shape), tf.float32)
-        cases.append(((_Loss(kind, rng), image, float(rng.uniform(0.5, 5.0))), {}))
+    for kind, channels, shape, steps, border, label in (
+        ("one conv", [0, 3, 1], (10, 10, 3), 4, 2, "one conv layer, three channels"),
+        ("non-square", [5, 5], (9, 13, 3), 3, 1, "non-square images, two conv layers and a pooling"),
+        ("score", [4, 0, 6], (8, 8, 3), 4, 0, "a class score: a 1 x 1 output, border 0"),
+        ("small", [1, 2], (7, 11, 3), 3, 1, "small gradients (weights 1000 times smaller)"),
+        ("dead", [0, 2], (7, 11, 3), 3, 1, "a silent channel (zero gradient) beside a live one"),
+    ):
+        images = rng.normal(0, 20, size=(len(channels), *shape)).astype("float32")
+        args = (_case_model(rng, kind), np.array(channels), images, steps, float(rng.uniform(0.5, 4.0)), border)
+        cases.append((args, {}, label))
     return cases
 
 
@@ -71,17 +162,19 @@ def _receptive_field_cases(rng):
 
 EXERCISES = {
     "12.ascent_step": Exercise(
-        title="one gradient-ascent step on the image",
-        reference=_ascent_step,
-        cases=_ascent_cases,
-        hint="the ascent changes the image, not the weights, so the gradient is taken with respect to the image, a "
-        "plain tensor that the tape does not watch by itself; normalizing the gradient makes every step the same "
-        "size, and ascent means moving along the gradient, not against it",
-        recipe="open a tf.GradientTape, tell it to watch the image, and compute the loss inside the with block; "
-        "outside it, take tape.gradient of the loss with respect to the image; compute the gradient's "
-        "root-mean-square (tf.square, tf.reduce_mean, tf.sqrt) and divide the gradient by it plus 1e-8; add step_size "
-        "times the normalized gradient to the image and return (new image, loss)",
-        atol=1e-3,
+        title="the gradient-ascent loop on a batch of images",
+        reference=_reference,
+        cases=_ascend_cases,
+        compare=_ascend_compare,
+        hint="the ascent changes the images, not the weights, so the tape must watch the images; each image has "
+        "its own loss, the mean of its own channel over the interior of the map; summing the losses still gives "
+        "each image its own gradient; every image's step has the same size, whatever the size of its gradient; "
+        "and ascent means moving along the gradient",
+        recipe="for each step: under a tf.GradientTape that watches x, compute the feature map, slice off border "
+        "rows and columns on each side, average over height and width, pick channels[i] for image i (tf.gather "
+        "with batch_dims=1) and sum; take tape.gradient of that sum with respect to x; divide each image's "
+        "gradient by its own rms (mean over axes 1, 2, 3, keepdims) plus 1e-8; add step_size times it to x; "
+        "record the activations before the step, and once more after the last one",
     ),
     "12.receptive_field": Exercise(
         title="the receptive field of a stack of layers",

@@ -321,6 +321,9 @@ def test_describe_names_the_options():
 # blur 1 px, precision auto) raises every live filter. bench/filter_climb.py runs the larger sweep (32 to 224 px).
 @pytest.fixture(scope="module")
 def untrained():
+    import keras
+
+    keras.utils.set_random_seed(0)  # the same random weights in every run: a test that passes once always passes
     return load_vgg16(weights=None)
 
 

@@ -20,6 +20,13 @@ def _compile(model):
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
 
 
+def _step_and_report(model, x, y):
+    # one training step, then the largest change of every variable (what train_frozen reports)
+    before = _snapshot(model)
+    _fit(model, x, y)
+    return _changes(model, before)
+
+
 def _no_recompile(model, frozen, x, y):
     # compiles only a model that was never compiled: a training step built earlier keeps the old flags
     model.trainable = True
@@ -27,9 +34,7 @@ def _no_recompile(model, frozen, x, y):
         layer.trainable = layer.name not in frozen
     if not model.compiled:
         _compile(model)
-    before = _snapshot(model)
-    _fit(model, x, y)
-    return _changes(model, before)
+    return _step_and_report(model, x, y)
 
 
 def _freeze_only(model, frozen, x, y):
@@ -38,9 +43,7 @@ def _freeze_only(model, frozen, x, y):
     for name in frozen:
         model.get_layer(name).trainable = False
     _compile(model)
-    before = _snapshot(model)
-    _fit(model, x, y)
-    return _changes(model, before)
+    return _step_and_report(model, x, y)
 
 
 def _layers_only(model, frozen, x, y):
@@ -48,9 +51,7 @@ def _layers_only(model, frozen, x, y):
     for layer in model.layers:
         layer.trainable = layer.name not in frozen
     _compile(model)
-    before = _snapshot(model)
-    _fit(model, x, y)
-    return _changes(model, before)
+    return _step_and_report(model, x, y)
 
 
 def _trainable_only(model, frozen, x, y):

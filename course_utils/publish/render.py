@@ -249,11 +249,7 @@ def _legacy_render_files(out_dir: Path) -> set[str] | None:
     keys = {"notebook", "status", "html", "rendered_at", "parameters"}
     if not (isinstance(entries, list) and entries and all(isinstance(e, dict) and keys <= set(e) for e in entries)):
         return None
-    names = list(BOOK_FILES)
-    for e in entries:
-        stem = str(e["notebook"]).removesuffix(".ipynb")
-        names += [f"{stem}{suffix}" for suffix in (".ipynb", ".html", ".FAILED.ipynb", ".FAILED.html")]
-        names.append(f"student/{e['notebook']}")
+    names = _planned([Path(str(e["notebook"])) for e in entries])
     files = {n for n in names if (out_dir / n).is_file()}
     for folder in BUILD_DIRS:
         files |= {f.relative_to(out_dir).as_posix() for f in (out_dir / folder).rglob("*") if f.is_file()}

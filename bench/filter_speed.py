@@ -12,10 +12,10 @@ course   `course_utils.filters.FilterVisualizer` in the precision(s) of `--preci
          course_utils/filters.py); a batch stops inside the compiled loop as soon as every filter in it has
          reached the classic loop's final activation (with a 2% margin), or after 60 steps.
 
-fast     (`--method fast`) the opt-in fast settings (notebook 12 does not use them yet): the course's method
-         with the adaptive rule and momentum 0.9 (`FilterVisualizer(..., adaptive=True, momentum=0.9)`), exactly
-         12 steps per filter: no target, no early stop, so nothing in its run knows the classic activation.
-         `--steps N` sets another count.
+fast     (`--method fast`) notebook 12's settings from its section 4 on: the course's method with the adaptive
+         rule and momentum 0.9 (`FilterVisualizer(..., adaptive=True, momentum=0.9)`), exactly 12 steps per
+         filter: no target, no early stop, so nothing in its run knows the classic activation. `--steps N` sets
+         another count.
 
 The two methods run interleaved (classic, course, classic, course: `--repeats`) and the minimum time of each
 counts, since other processes may share the CPU. Both final activations are measured in float32 on the full
@@ -25,7 +25,8 @@ the pictures' quality for both methods: the median neighbour correlation of (ima
 smooth patterns near 1) and the median rms change from the start image in grey levels (a method that only
 moved further would show it here). Then, per precision, `speed-up xN at equal or higher activation` with N the
 smallest speed-up over the layers (or the layers where some filter stayed below). With `--blur` (default 1)
-the course's method is also measured with notebook 12's blur of the step, on lines of their own. Last, per
+the course's method is also measured with notebook 12's blur of the step, on lines of their own, against the
+classic loop with the same blur of its gradient (one change at a time: the method, not the preconditioning). Last, per
 precision, the time of four 8 x 8 grids (64 filters of each of the four layers) at 128 px, 30 steps each
 (`--steps` or --method fast: that many), adaptive step, the course's momentum and blur, as notebook 12 draws them.
 
@@ -69,6 +70,8 @@ def classic(vis, filters, steps: int = STEPS, step_size: float = STEP_SIZE) -> t
             fmap = model(image, training=False)[..., k]
             loss = tf.reduce_sum(fmap * interior) / tf.reduce_sum(interior)
         grads = tape.gradient(loss, image)
+        if vis.blur:  # the same preconditioning as the course's method it is compared with
+            grads = vis._smooth(grads)
         return image + step_size * grads / (tf.sqrt(tf.reduce_mean(tf.square(grads))) + 1e-8)
 
     start = tf.constant(course_utils.filters.start_image(vis.image_size)[None])
@@ -121,7 +124,7 @@ def compare(model, layer, args, precision, blur, chosen, repeats):
     """Interleaved runs (classic, course, classic, course, ...): the minimum time of each, and the results."""
     from course_utils.filters import FilterVisualizer
 
-    reference = FilterVisualizer(model, layer, args.image_size, precision="float32")
+    reference = FilterVisualizer(model, layer, args.image_size, precision="float32", blur=blur)
     fast = FilterVisualizer(model, layer, args.image_size, precision=precision, adaptive=args.rule == "adaptive",
                             blur=blur, fast_head=not args.full_head, momentum=args.momentum)  # fmt: skip
     t_classic, t_course = [], []

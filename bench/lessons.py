@@ -3,7 +3,8 @@
 Notebooks 09 (regularization) and 13 (fine-tuning) end their experiment with a dict named `claims`
 (claim name -> measured value, in percentage points; in 09 the gains of four regularizers on validation and,
 once, on the held-out test set, and the dropout sweep's margins; in 12, filter visualization, the gain in neighbour
-correlation that the gradient blur gives and the trained-minus-untrained gap in it; in 06, max pooling's shift
+correlation that the gradient blur gives, the trained-minus-untrained gap in it, and the smallest ratio of
+the activation 12 steps with momentum reach to the written loop's 30; in 06, max pooling's shift
 experiment, gaps in hundredths of relative change between the raw, subsampled, average- and max-pooled maps;
 in 11, CNN architectures, ratios of a deep plain CNN's final training loss to a shallow plain and a deep residual
 one's, and of its first- to last-layer gradient norm) and assert each value against a bound

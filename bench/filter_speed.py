@@ -12,8 +12,8 @@ course   `course_utils.filters.FilterVisualizer` in the precision(s) of `--preci
          course_utils/filters.py); a batch stops inside the compiled loop as soon as every filter in it has
          reached the classic loop's final activation (with a 2% margin), or after 60 steps.
 
-fast     (`--method fast`) notebook 12's settings from its section 4 on: the course's method with the adaptive
-         rule and momentum 0.9 (`FilterVisualizer(..., adaptive=True, momentum=0.9)`), exactly 12 steps per
+fast     (`--method fast`, the default) notebook 12's settings from its section 4 on: the course's method with
+         the adaptive rule and momentum 0.9 (`FilterVisualizer(..., adaptive=True, momentum=0.9)`), exactly 12 steps per
          filter: no target, no early stop, so nothing in its run knows the classic activation. `--steps N` sets
          another count.
 
@@ -30,7 +30,7 @@ classic loop with the same blur of its gradient (one change at a time: the metho
 precision, the time of four 8 x 8 grids (64 filters of each of the four layers) at 128 px, 30 steps each
 (`--steps` or --method fast: that many), adaptive step, the course's momentum and blur, as notebook 12 draws them.
 
-    python bench/filter_speed.py [--method adaptive|fast] [--precision float32 auto] [--repeats 2]
+    python bench/filter_speed.py [--method fast|adaptive] [--precision float32 auto] [--repeats 2]
                                  [--image-size 128] [--filters 16] [--layers block1_conv1,...] [--no-grids]
                                  [--full-head] [--momentum M] [--steps N] [--batch B]
 """
@@ -155,9 +155,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--method",
         choices=("adaptive", "fast"),
-        default="adaptive",
-        help="adaptive: the course's default ascent, stopped at the classic activation; fast: "
-        f"adaptive step with momentum {FAST_MOMENTUM}, exactly {FAST_STEPS} steps (notebook 12)",
+        default="fast",
+        help=f"fast (default): notebook 12's settings, adaptive step with momentum {FAST_MOMENTUM}, exactly "
+        f"{FAST_STEPS} steps; adaptive: the adaptive step without momentum, stopped at the classic activation",
     )
     parser.add_argument("--momentum", type=float, default=0.0, help="the course's momentum (0: none)")
     parser.add_argument(

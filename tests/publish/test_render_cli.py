@@ -648,7 +648,12 @@ _LOCK_LOOP = """
 import os, sys
 from pathlib import Path
 from course_utils.publish import render
+import time
 out, rounds, overlaps, taken = Path(sys.argv[1]), int(sys.argv[2]), 0, 0
+sync = Path(sys.argv[3])
+(sync / f"ready-{os.getpid()}").touch()
+while not (sync / "go").exists():  # start together, so that the processes contend for the lock
+    time.sleep(0.005)
 for _ in range(rounds):
     try:
         with render._FolderLock(out):
@@ -670,13 +675,20 @@ def test_the_folder_lock_is_held_by_one_process_at_a_time(tmp_path):
     """The lock file was deleted before it was closed: two renders could hold the lock at once."""
     import subprocess
     import sys
+    import time
 
-    out = tmp_path / "out"
+    out, sync = tmp_path / "out", tmp_path / "sync"
     out.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-c", _LOCK_LOOP, str(out), "3000"], stdout=subprocess.PIPE,
+    sync.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", _LOCK_LOOP, str(out), "3000", str(sync)], stdout=subprocess.PIPE,
                               text=True) for _ in range(3)]  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(list(sync.glob("ready-*"))) < 3 and time.monotonic() < deadline:  # all started: Python and imports
+        time.sleep(0.01)
+    (sync / "go").touch()
     counts = [tuple(map(int, p.communicate(timeout=120)[0].split())) for p in procs]
-    assert all(taken > 0 for taken, _ in counts), counts  # they did take turns
+    # They took turns: on a busy machine one process may lose every try, so two of three is what can be asked.
+    assert sum(taken > 0 for taken, _ in counts) >= 2, counts
     assert sum(overlaps for _, overlaps in counts) == 0, counts
     assert list(out.iterdir()) == []  # the lock file goes with its last holder
 

@@ -502,33 +502,40 @@ class FilterVisualizer:
 
         self.trace_count += 1  # a Python side effect: runs while tracing, not on later calls
         history = tf.TensorArray(tf.float32, size=steps + 1)
-        loss, direction, grad_rms0 = self._value_and_direction(images, filters, self._shift(tf.constant(0)))
-        eta = tf.fill(tf.shape(loss), step_size)  # the step of each image (fixed unless adaptive)
+        # One place evaluates the network, so the traced graph holds one forward and one backward pass (tracing
+        # two copies, one before the loop, cost about as much again). Evaluation 0 is the start image itself (the
+        # step `move` is 0, and a loss of -inf accepts it); evaluation i >= 1 is the candidate of step i.
+        loss = tf.fill(tf.shape(filters), -np.inf)
+        direction = velocity = move = tf.zeros_like(images)
+        grad_rms0 = tf.zeros(tf.shape(filters))
+        eta = tf.fill(tf.shape(filters), step_size)  # the step of each image (fixed unless adaptive)
         taken = tf.constant(0)
-        failed = tf.zeros_like(loss, dtype=tf.bool)  # has a step of this image been undone yet?
-        velocity, move = direction, direction  # with momentum: the running sum of directions, and the step's way
-        for i in tf.range(steps):  # a tf.while_loop: all steps in one call
-            history = history.write(i, loss)
-            if tf.reduce_all(loss >= targets):  # every image reached its target activation: stop early
-                break
-            taken = i + 1
+        failed = tf.zeros(tf.shape(filters), dtype=tf.bool)  # has a step of this image been undone yet?
+        for i in tf.range(steps + 1):  # a tf.while_loop: all steps in one call
+            if i > 0:
+                history = history.write(i - 1, loss)
+                if tf.reduce_all(loss >= targets):  # every image reached its target activation: stop early
+                    break
+                taken = i
+            first = tf.equal(i, 0)
             candidate = images + eta[:, None, None, None] * move
-            new_loss, new_direction, _ = self._value_and_direction(candidate, filters, self._shift(i + 1))
+            new_loss, new_direction, rms = self._value_and_direction(candidate, filters, self._shift(i))
+            grad_rms0 = tf.where(first, rms, grad_rms0)
             if self.adaptive:  # keep a step only if it did not lower the activation; else retry it halved
                 accept = new_loss >= loss
-                failed = failed | ~accept
+                failed = failed | (~accept & ~first)
                 after = ADAPTIVE_GROWTH_AFTER_MOMENTUM if self.momentum else ADAPTIVE_GROWTH_AFTER
                 grow = tf.where(failed, eta * after, eta * ADAPTIVE_GROWTH)
-                eta = tf.where(accept, tf.minimum(grow, step_size * ADAPTIVE_MAX), eta * 0.5)
+                eta = tf.where(first, eta, tf.where(accept, tf.minimum(grow, step_size * ADAPTIVE_MAX), eta * 0.5))
             else:
-                accept = tf.ones_like(loss, dtype=tf.bool)
+                accept = tf.ones_like(new_loss, dtype=tf.bool)
             images = tf.where(accept[:, None, None, None], candidate, images)
             direction = tf.where(accept[:, None, None, None], new_direction, direction)
             loss = tf.where(accept, new_loss, loss)
             if self.momentum:  # heavy ball on the normalized gradients; an undone step restarts from the gradient
                 velocity = tf.where(accept[:, None, None, None], self.momentum * velocity + new_direction, direction)
-                move = velocity / (tf.sqrt(tf.reduce_mean(tf.square(velocity), axis=[1, 2, 3]))[:, None, None, None]
-                                   + 1e-8)  # fmt: skip
+                rms_v = tf.sqrt(tf.reduce_mean(tf.square(velocity), axis=[1, 2, 3]))[:, None, None, None]
+                move = tf.where(first, direction, velocity / (rms_v + 1e-8))  # the first step: the gradient itself
             else:
                 move = direction
         for j in tf.range(taken, steps + 1):  # after an early stop the activation stays where it is

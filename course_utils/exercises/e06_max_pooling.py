@@ -69,6 +69,50 @@ def _max_pool_backward_cases(rng):
     return cases
 
 
+def _shift_changes(images, shifts, maps):
+    base = maps(images)
+    changes = np.zeros((len(shifts), len(base), len(images)))
+    for row, d in enumerate(shifts):
+        moved = np.zeros_like(images)
+        moved[:, :, d:] = images[:, :, : images.shape[2] - d]  # d pixels to the right; background comes in
+        for col, (a, b) in enumerate(zip(base, maps(moved))):
+            a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+            changes[row, col] = np.linalg.norm(b - a, axis=1) / np.maximum(np.linalg.norm(a, axis=1), 1e-12)
+    return changes
+
+
+def _raw_map(images):
+    """One kind of map: the image itself (N, H, W)."""
+    return (images[..., 0],)
+
+
+def _three_maps(images):
+    """Three kinds of map, as the notebook's feature_maps gives four: the image, 2 x 2 max pooling, subsampling."""
+    n, h, w, _ = images.shape
+    even = images[:, : h // 2 * 2, : w // 2 * 2, 0]
+    return images[..., 0], even.reshape(n, h // 2, 2, w // 2, 2).max(axis=(2, 4)), images[:, ::2, ::2, 0]
+
+
+def _shift_cases(rng):
+    one = np.zeros((1, 2, 2, 1))
+    one[0, 0, 0, 0] = 1.0  # a bright pixel with room to its right
+    last = np.zeros((1, 2, 2, 1))
+    last[0, 0, 1, 0] = 1.0  # a bright pixel in the last column
+    cases = [
+        ((one, [0], _raw_map), {}, "no shift (d = 0): every change is 0"),
+        ((one, [1], _raw_map), {}, "one pixel moved by 1: same strength, no overlap, change sqrt(2)"),
+        ((last, [1], _raw_map), {}, "a pixel in the last column moved out of the image: change 1"),
+    ]
+    for k in range(5):
+        n, h, w = int(rng.integers(2, 6)), int(rng.integers(6, 15)), int(rng.integers(6, 15))
+        images = np.maximum(rng.normal(size=(n, h, w, 1)), 0.0)  # non-negative, like maps after a ReLU
+        shifts = [0, *sorted(int(d) for d in rng.choice(np.arange(1, 5), size=2, replace=False))]
+        maps = _three_maps if k % 2 else _raw_map
+        kinds = "three kinds of map" if k % 2 else "one kind of map"
+        cases.append(((images, shifts, maps), {}, f"{n} random {h} x {w} images, shifts {shifts}, {kinds}"))
+    return cases
+
+
 EXERCISES = {
     "06.pool": Exercise(
         title="max and average pooling by hand",
@@ -89,5 +133,16 @@ EXERCISES = {
         recipe="start from zeros shaped like x; for each output position (i, j) look at its window, find where "
         "its maximum sits (np.argmax and np.unravel_index), and route grad_out[i, j] to that pixel of x; "
         "accumulate rather than overwrite",
+    ),
+    "06.shift_changes": Exercise(
+        title="the shift experiment",
+        reference=_shift_changes,
+        cases=_shift_cases,
+        hint="compute the maps of the unshifted images once; for each shift build the shifted images (what comes in "
+        "from the left is background, 0, and nothing wraps around), then compare each kind of map image by "
+        "image, always relative to the unshifted map; a shift of 0 must give 0",
+        recipe="changes = np.zeros((len(shifts), number of kinds of map, number of images)); for shift d, copy "
+        "images[:, :, : W - d] into columns d and on of a zero array (careful: : -0 is empty); flatten each map "
+        "per image and divide the norm of the difference by the norm of the unshifted map",
     ),
 }

@@ -39,6 +39,17 @@ WRONG = {  # a typical mistake in every exercise of 05 and 06, as a student woul
         "    grad[s * i + r, s * j + c] = grad_out[i, j]\n"
         "return grad"
     ),
+    "06.shift_changes": (  # images[:, :, :-d]: for d = 0 the slice is empty, so "no shift" gives a blank image
+        "base = maps(images)\n"
+        "changes = np.zeros((len(shifts), len(base), len(images)))\n"
+        "for row, d in enumerate(shifts):\n"
+        "    moved = np.zeros_like(images)\n"
+        "    moved[:, :, d:] = images[:, :, :-d]\n"
+        "    for col, (a, b) in enumerate(zip(base, maps(moved))):\n"
+        "        a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)\n"
+        "        changes[row, col] = np.linalg.norm(b - a, axis=1) / np.linalg.norm(a, axis=1)\n"
+        "return changes"
+    ),
 }
 
 
@@ -75,9 +86,9 @@ def test_an_nbgrader_round_scores_solutions_full_and_wrong_untouched_or_borrowed
     problems, root = round_05_06
     assert problems == []
     scores = {student: grading.scores(root, student) for student in ("solved", "untouched", "wrong", "reference")}
-    assert scores["solved"]["total"] == scores["solved"]["max"] == 8.0  # 2 exercises x 2 points, twice
+    assert scores["solved"]["total"] == scores["solved"]["max"] == 10.0  # 05: 2 exercises, 06: 3; 2 points each
     assert scores["untouched"]["total"] == scores["wrong"]["total"] == 0.0
-    assert scores["reference"]["total"] == 4.0  # the first exercise of each notebook borrowed the reference
+    assert scores["reference"]["total"] == 6.0  # the first exercise of each notebook borrowed the reference
 
 
 def test_validate_fails_a_wrong_notebook_and_says_why(round_05_06, tmp_path):

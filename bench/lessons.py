@@ -26,15 +26,15 @@ failing cell, and the script exits 1: the bound did not hold for that seed.
     python bench/lessons.py --seeds 0 1 2 3 4 5 6 7 8 9 --notebooks 13
     python bench/lessons.py --notebooks 10 -p high_learning_rate 0.5   # a claim measured away from the defaults
 
-With `-p NAME VALUE` (repeatable) every run also gets that parameter, as papermill's `-p` would give it
-(the value is read as a Python literal where it is one: 0.5 is a float, 12 an int, else a string); a
-notebook's asserts that hold only at its defaults are then skipped, and its `claims` are still printed.
+With `-p NAME VALUE` (repeatable) every run of a notebook that declares NAME also gets that parameter, read and
+checked as `python -m course_utils render -p` reads it (the type, range or choices its parameters cell declares;
+a wrong one stops the script with one line); a notebook's asserts that hold only at its defaults are then
+skipped, and its `claims` are still printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 import tempfile
@@ -45,6 +45,11 @@ import nbformat
 import papermill as pm
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course_utils.publish.execute import ParameterError  # noqa: E402
+from course_utils.publish.render import plan  # noqa: E402
+
 NOTEBOOKS = {
     name[:2]: name
     for name in (
@@ -100,14 +105,6 @@ def run_once(
     return None, seconds, "the claims could not be read back from the kernel"
 
 
-def literal(text: str):
-    """0.5 -> 0.5, 12 -> 12, [1, 2] -> [1, 2], anything else: the text itself."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
@@ -123,13 +120,19 @@ def main(argv=None) -> int:
         help="a parameter for every run, as papermill's -p (repeatable; not seed)",
     )
     args = parser.parse_args(argv)
-    extra = {name: literal(value) for name, value in args.parameter}
-    if "seed" in extra:
+    overrides = dict(args.parameter)
+    if "seed" in overrides:
         parser.error("-p seed: give the seeds with --seeds")
+    paths = {key: ROOT / "notebooks" / NOTEBOOKS[key] for key in args.notebooks}
+    try:  # the render's reading of -p: the declared type, range or choices, one line if wrong
+        planned = plan(list(paths.values()), overrides)
+    except ParameterError as exc:
+        parser.error(str(exc))
 
     failed = False
     for key in args.notebooks:
-        notebook = ROOT / "notebooks" / NOTEBOOKS[key]
+        notebook = paths[key]
+        extra = {name: planned[notebook][name] for name in overrides if name in planned[notebook]}
         given = "".join(f", {name}={value!r}" for name, value in extra.items())
         print(f"== {notebook.name}, seeds {args.seeds}{given}", flush=True)
         per_seed = {}

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course_utils.publish.execute import ParameterError  # noqa: E402
-from course_utils.publish.render import plan  # noqa: E402
+from course_utils.publish.render import add_parameter_option, plan  # noqa: E402
 
 NOTEBOOKS = {
     name[:2]: name
@@ -110,15 +110,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--notebooks", nargs="+", choices=sorted(NOTEBOOKS), default=sorted(NOTEBOOKS))
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter for every run, as papermill's -p (repeatable; not seed)",
-    )
+    add_parameter_option(parser, "a parameter for every run of a notebook that declares it, as the render's -p")
     args = parser.parse_args(argv)
     overrides = dict(args.parameter)
     if "seed" in overrides:

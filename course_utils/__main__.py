@@ -20,15 +20,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="execute notebooks with papermill and export HTML with an index page")
     r.add_argument("notebooks", nargs="*", type=Path, help="notebooks to render (default: all in notebooks/)")
-    r.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="override a parameter of the notebooks' parameters cell (repeatable)",
-    )
+    render.add_parameter_option(r, "override a parameter of the notebooks' parameters cell (repeatable)")
     r.add_argument("--out", type=Path, default=Path("build/course"), help="output folder (default: build/course)")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")

@@ -72,6 +72,11 @@ class Interrupted(Exception):
         self.results, self.during = results, during
 
 
+def add_parameter_option(parser, help: str) -> None:
+    """The `-p NAME VALUE` option (repeatable) of the render and of bench/lessons.py; `plan` reads the values."""
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help=help)
+
+
 def discover(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
     return sorted(p for p in Path(notebook_dir).glob("[0-9][0-9]_*.ipynb"))
 

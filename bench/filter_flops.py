@@ -10,18 +10,21 @@ Counting convention (analytic, per image and per ascent step):
   backward  F again: every conv layer's gradient with respect to its input is a transposed conv with
             the same multiply-adds, the first layer's included (we need d loss / d image). No weight
             gradients are asked for, so none are computed.
-  A call with S steps does S forward + S backward passes and one last forward for the final activation:
-  (2*S + 1) * F per filter. ReLU, pooling, biases and the gradient normalization are not counted.
+  The target layer computes only the call's own filters (fast_head): B of its C_out for B filters per call.
+  A call with S steps does S + 1 forward passes per filter (the start, then each step's candidate) and S backward
+  passes (the last candidate is only kept or undone): (2*S + 1) * F per filter (`FilterVisualizer.forward_flops`).
+  ReLU, pooling, biases and the gradient normalization are not counted.
 The matmul counts 2*n^3 FLOPs for an n x n by n x n product.
 
-What we found on the 2-core course machine (Xeon, AVX-512; matmul about 310-330 GFLOP/s when idle), defaults
-(64 x 64, 30 steps, 8 filters per call): about 0.9 of the matmul rate over all four layers, 0.8-0.95 for
-block2_conv2 to block4_conv3, but only about 0.16 for block1_conv1, whose 3-channel input gives it little arithmetic
-per byte of activations it moves (it is under 1% of the FLOPs and of the time). 16 filters per call: about 0.91;
-4 per call: about 0.80; 96 x 96 images: about 0.92. jit_compile=True (XLA) is about 5 times slower on this CPU
-(ratio about 0.18), so the ascent is compiled without XLA. Masking the feature-map border instead of slicing it,
-and selecting each image's filter with a one-hot product instead of tf.gather, made the first layer several times
-faster.
+What we found on the 2-core course machine (Xeon, AVX-512; float32 matmul about 340-355 GFLOP/s when idle),
+notebook 12's image size, `steps` and batch (128 x 128, 30 steps, 8 filters per call), float32, fixed step, only
+the own filters of the target layer counted: 0.91 of the matmul rate over all four layers, 0.80 / 0.89 / 0.94 for
+block2_conv2 / block3_conv2 / block4_conv3, but only 0.07 for block1_conv1, whose 3-channel input gives it little
+arithmetic per byte of activations it moves (it is under 1% of the FLOPs and of the time). Earlier, at 64 x 64:
+16 filters per call about 0.91, 4 per call about 0.80. jit_compile=True (XLA) is slower on this CPU (480 against
+331 ms for one evaluation of 8 images on block4_conv3 at 128 px), so the ascent is compiled without XLA. Masking
+the feature-map border instead of slicing it, and selecting each image's filter with a one-hot product instead of
+tf.gather, made the first layer several times faster.
 
 Defaults are read from notebook 12's parameters cell (layers, image size, steps, filters per layer and
 per batch), so the bench measures what the notebook runs; every one can be overridden.
@@ -136,7 +139,9 @@ def main() -> int:
                 progress=False,
             )
             t["vis_s"] += time.perf_counter() - start
-            t["vis_flops"] += (2 * args.steps + 1) * fv.flops_per_image * len(chosen[name])
+            for lo in range(0, len(chosen[name]), args.batch_size):
+                n_call = len(chosen[name][lo : lo + args.batch_size])
+                t["vis_flops"] += (2 * args.steps + 1) * fv.forward_flops(n_call) * n_call
             flops, secs = matmul_burst()
             t["mm_flops"] += flops
             t["mm_s"] += secs
@@ -157,7 +162,7 @@ def main() -> int:
         vis, mm = t["vis_flops"] / t["vis_s"] / 1e9, t["mm_flops"] / t["mm_s"] / 1e9
         per_filter = t["vis_s"] / (args.repeats * len(chosen[name]))
         print(
-            f"{name:14} {2 * fv.flops_per_image / 1e9:10.3f} {per_filter:9.3f} {vis:12.1f} {mm:15.1f} "
+            f"{name:14} {2 * fv.forward_flops(args.batch_size) / 1e9:10.3f} {per_filter:9.3f} {vis:12.1f} {mm:15.1f} "
             f"{vis / mm:6.2f}  {fv.trace_count}"
         )
     vis_all = sum(t["vis_flops"] for t in totals.values()) / sum(t["vis_s"] for t in totals.values()) / 1e9

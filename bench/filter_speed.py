@@ -107,6 +107,25 @@ def course(
     return seconds, vis.activations(finals, filters), steps_taken, finals
 
 
+def matmul_rate(precision: str, n: int = 2048, bursts: int = 3) -> float:
+    """FLOP/s of this machine now on an n x n by n x n matmul in `precision` (float32 or bfloat16): the best of
+    `bursts` bursts of about 0.5 s, so that the grids' time can be set against the arithmetic it must do."""
+    import tensorflow as tf
+
+    dtype = tf.bfloat16 if precision == "bfloat16" else tf.float32
+    a, b = tf.cast(tf.random.normal((n, n)), dtype), tf.cast(tf.random.normal((n, n)), dtype)
+    matmul = tf.function(lambda x, y: tf.matmul(x, y))
+    matmul(a, b).numpy()
+    products, best = max(3, int(1e11 / (2 * n**3))), 0.0
+    for _ in range(bursts):
+        begin = time.perf_counter()
+        for _ in range(products):
+            c = matmul(a, b)
+        c.numpy()
+        best = max(best, 2.0 * n**3 * products / (time.perf_counter() - begin))
+    return best
+
+
 def neighbour_correlation(images, start) -> np.ndarray:
     """Per image: correlation of each pixel of (image - start) with its right-hand neighbour (noise ~0, smooth ~1)."""
     d = np.asarray(images, np.float64) - start
@@ -233,15 +252,18 @@ def main(argv=None) -> int:
         else:
             print(f"speed-up x{min(speedups[''].values()):.1f} at equal or higher activation")
         if not args.no_grids:
-            begin = time.perf_counter()
+            begin, work = time.perf_counter(), 0
             for layer in LAYERS:
                 vis = FilterVisualizer(model, layer, 128, precision=precision, adaptive=True, blur=args.blur,
                                        fast_head=not args.full_head, momentum=args.momentum)  # fmt: skip
                 vis.visualize(np.arange(64), steps=grid_steps, step_size=STEP_SIZE, batch_size=BATCH, progress=False)
+                work += 64 * (2 * grid_steps + 1) * vis.forward_flops(BATCH)
+            seconds = time.perf_counter() - begin
+            rate = matmul_rate(resolved)
             print(f"four 8 x 8 grids (64 filters of each of {len(LAYERS)} layers, 128 px, {grid_steps} steps, "
-                  f"adaptive, momentum {args.momentum:g}, "
-                  f"blur {args.blur:g} px, {resolved}): {time.perf_counter() - begin:.0f} s, traces included",
-                  flush=True)  # fmt: skip
+                  f"adaptive, momentum {args.momentum:g}, blur {args.blur:g} px, {resolved}): {seconds:.0f} s, "
+                  f"traces included; their convolutions alone, {work / 1e12:.1f} TFLOP, take {work / rate:.0f} s at "
+                  f"this machine's {resolved} matmul rate ({rate / 1e9:.0f} GFLOP/s)", flush=True)  # fmt: skip
     return 0
 
 

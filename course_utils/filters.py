@@ -394,10 +394,16 @@ class FilterVisualizer:
         ]
         self._ascend = tf.function(self._ascend_py, input_signature=signature, jit_compile=jit_compile)
 
-    @property
-    def flops_per_image(self) -> int:
-        """Forward FLOPs per image of the full network up to the layer (VGG16 layout; see `conv_flops`)."""
-        return sum(conv_flops(self._model, self.layer_name, self.image_size).values())
+    def forward_flops(self, batch_size: int = 1) -> int:
+        """Forward FLOPs per image inside the ascent, for calls of `batch_size` filters (VGG16 layout):
+        with fast_head the target layer computes batch_size of its filters, not all. An ascent of S steps does S + 1
+        forward passes (the start image, then each step's candidate) and S backward passes to the image (the last
+        candidate is only kept or undone), and a backward pass has the forward's multiply-adds (every conv layer's
+        input gradient is a transposed conv; no weight gradients are computed): (2 S + 1) * forward_flops in all."""
+        per_layer = conv_flops(self._model, self.layer_name, self.image_size)
+        if self.fast_head:
+            per_layer[self.layer_name] = per_layer[self.layer_name] * min(batch_size, self.n_filters) // self.n_filters
+        return sum(per_layer.values())
 
     @property
     def fast_head(self) -> bool:
@@ -502,9 +508,10 @@ class FilterVisualizer:
 
         self.trace_count += 1  # a Python side effect: runs while tracing, not on later calls
         history = tf.TensorArray(tf.float32, size=steps + 1)
-        # One place evaluates the network, so the traced graph holds one forward and one backward pass (tracing
-        # two copies, one before the loop, cost about as much again). Evaluation 0 is the start image itself (the
-        # step `move` is 0, and a loss of -inf accepts it); evaluation i >= 1 is the candidate of step i.
+        # One place evaluates the network with its gradient, so the traced graph holds one forward and backward pass
+        # (tracing two copies, one before the loop, cost about as much again), and one forward pass alone for the
+        # last candidate. Evaluation 0 is the start image itself (the step `move` is 0, and a loss of -inf accepts
+        # it); evaluation i >= 1 is the candidate of step i.
         loss = tf.fill(tf.shape(filters), -np.inf)
         direction = velocity = move = tf.zeros_like(images)
         grad_rms0 = tf.zeros(tf.shape(filters))
@@ -519,7 +526,12 @@ class FilterVisualizer:
                 taken = i
             first = tf.equal(i, 0)
             candidate = images + eta[:, None, None, None] * move
-            new_loss, new_direction, rms = self._value_and_direction(candidate, filters, self._shift(i))
+            if tf.equal(i, steps):  # the last candidate needs only its activation, to keep or undo it: no backward
+                shift = self._shift(i)
+                new_loss = self._loss(candidate if shift is None else tf.roll(candidate, shift, axis=[1, 2]), filters)
+                new_direction, rms = tf.zeros_like(images), tf.zeros(tf.shape(filters))
+            else:
+                new_loss, new_direction, rms = self._value_and_direction(candidate, filters, self._shift(i))
             grad_rms0 = tf.where(first, rms, grad_rms0)
             if self.adaptive:  # keep a step only if it did not lower the activation; else retry it halved
                 accept = new_loss >= loss

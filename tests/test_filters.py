@@ -75,6 +75,16 @@ def test_conv_flops_formula(model):
     assert all(bigger[name] == 4 * flops[name] for name in flops)
 
 
+def test_forward_flops_count_only_the_own_filters_of_the_target_layer(model):
+    flops = filters.conv_flops(model, "block2_conv2", 64)
+    trunk = sum(v for k, v in flops.items() if k != "block2_conv2")
+    own = filters.FilterVisualizer(model, "block2_conv2", 64)
+    assert own.forward_flops(8) == trunk + flops["block2_conv2"] * 8 // 128
+    assert own.forward_flops(500) == sum(flops.values())  # more filters per call than the layer has
+    full = filters.FilterVisualizer(model, "block2_conv2", 64, fast_head=False)
+    assert full.forward_flops(8) == sum(flops.values())
+
+
 def test_start_image_is_vgg16_preprocessing_of_noisy_grey():
     rng = np.random.default_rng(3)
     rgb = 128.0 + rng.uniform(-10, 10, size=(SIZE, SIZE, 3))

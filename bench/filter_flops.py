@@ -72,6 +72,27 @@ def notebook_defaults() -> dict:
     return params
 
 
+def matmul_bursts(n: int = 2048, dtype: str = "float32"):
+    """A function that runs one burst of n x n by n x n matmuls in `dtype` (float32 or bfloat16) and returns its
+    (FLOPs, seconds): enough products for about 0.5 s at 200 GFLOP/s, long enough to be stable, short enough to
+    interleave with other work. The first product (tracing) is done here, outside every burst."""
+    import tensorflow as tf
+
+    a, b = (tf.cast(tf.random.normal((n, n)), dtype) for _ in range(2))
+    matmul = tf.function(lambda x, y: tf.matmul(x, y))
+    matmul(a, b).numpy()
+    products = max(3, int(1e11 / (2 * n**3)))
+
+    def burst() -> tuple[float, float]:
+        start = time.perf_counter()
+        for _ in range(products):
+            c = matmul(a, b)
+        c.numpy()
+        return 2.0 * n**3 * products, time.perf_counter() - start
+
+    return burst
+
+
 def parse_args() -> argparse.Namespace:
     d = notebook_defaults()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -93,25 +114,13 @@ def main() -> int:
     args = parse_args()
     course_utils.setup(seed=args.seed)
     import numpy as np
-    import tensorflow as tf
 
     from course_utils.filters import FilterVisualizer
     from course_utils.models import load_vgg16
 
     model = load_vgg16(weights=None if args.weights == "none" else args.weights)
     n = args.matmul_size
-    a, b = tf.random.normal((n, n)), tf.random.normal((n, n))
-    matmul = tf.function(lambda x, y: tf.matmul(x, y))
-    matmul(a, b).numpy()
-    # Enough products for about 0.5 s at 200 GFLOP/s: long enough to be stable, short enough to interleave.
-    bursts = max(3, int(1e11 / (2 * n**3)))
-
-    def matmul_burst() -> tuple[float, float]:
-        start = time.perf_counter()
-        for _ in range(bursts):
-            c = matmul(a, b)
-        c.numpy()
-        return 2.0 * n**3 * bursts, time.perf_counter() - start
+    matmul_burst = matmul_bursts(n)
 
     layers = [name.strip() for name in args.layers.split(",") if name.strip()]
     visualizers, chosen = {}, {}

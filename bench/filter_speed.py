@@ -47,12 +47,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from filter_flops import matmul_bursts  # noqa: E402  (bench/ is the script's folder, first on sys.path)
+
 import course_utils  # noqa: E402
 
 LAYERS = ["block1_conv1", "block2_conv2", "block3_conv2", "block4_conv3"]
 STEPS, STEP_SIZE, MAX_STEPS, BATCH, MARGIN = 30, 2.0, 60, 8, 1.02
-# --method fast: the opt-in fast settings (FilterVisualizer(..., adaptive=True, momentum=FAST_MOMENTUM),
-# visualize(..., steps=FAST_STEPS)); the course runs exactly FAST_STEPS steps per filter, no early stop.
+# --method fast (the default): notebook 12's settings from its section 4 on (FilterVisualizer(..., adaptive=True,
+# momentum=FAST_MOMENTUM), visualize(..., steps=FAST_STEPS)); the course runs exactly FAST_STEPS steps per filter,
+# no early stop.
 FAST_MOMENTUM, FAST_STEPS = 0.9, 12
 
 
@@ -105,25 +108,6 @@ def course(
     seconds = time.perf_counter() - begin
     finals = np.concatenate(finals)
     return seconds, vis.activations(finals, filters), steps_taken, finals
-
-
-def matmul_rate(precision: str, n: int = 2048, bursts: int = 3) -> float:
-    """FLOP/s of this machine now on an n x n by n x n matmul in `precision` (float32 or bfloat16): the best of
-    `bursts` bursts of about 0.5 s, so that the grids' time can be set against the arithmetic it must do."""
-    import tensorflow as tf
-
-    dtype = tf.bfloat16 if precision == "bfloat16" else tf.float32
-    a, b = tf.cast(tf.random.normal((n, n)), dtype), tf.cast(tf.random.normal((n, n)), dtype)
-    matmul = tf.function(lambda x, y: tf.matmul(x, y))
-    matmul(a, b).numpy()
-    products, best = max(3, int(1e11 / (2 * n**3))), 0.0
-    for _ in range(bursts):
-        begin = time.perf_counter()
-        for _ in range(products):
-            c = matmul(a, b)
-        c.numpy()
-        best = max(best, 2.0 * n**3 * products / (time.perf_counter() - begin))
-    return best
 
 
 def neighbour_correlation(images, start) -> np.ndarray:
@@ -259,7 +243,8 @@ def main(argv=None) -> int:
                 vis.visualize(np.arange(64), steps=grid_steps, step_size=STEP_SIZE, batch_size=BATCH, progress=False)
                 work += 64 * (2 * grid_steps + 1) * vis.forward_flops(BATCH)
             seconds = time.perf_counter() - begin
-            rate = matmul_rate(resolved)
+            burst = matmul_bursts(dtype=resolved)  # this machine's matmul rate now: the best of 3 bursts
+            rate = max(flops / seconds for flops, seconds in (burst() for _ in range(3)))
             print(f"four 8 x 8 grids (64 filters of each of {len(LAYERS)} layers, 128 px, {grid_steps} steps, "
                   f"adaptive, momentum {args.momentum:g}, blur {args.blur:g} px, {resolved}): {seconds:.0f} s, "
                   f"traces included; their convolutions alone, {work / 1e12:.1f} TFLOP, take {work / rate:.0f} s at "

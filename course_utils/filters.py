@@ -463,14 +463,20 @@ class FilterVisualizer:
 
         with tf.GradientTape() as tape:
             tape.watch(images)
-            seen = images if shift is None else tf.roll(images, shift, axis=[1, 2])
-            loss = self._loss(seen, filters)
+            loss = self._loss(self._seen(images, shift), filters)
             total = tf.reduce_sum(loss)  # image i only affects loss i: the gradient stays per image
         grads = tape.gradient(total, images)
         if self.blur > 0:
             grads = self._smooth(grads)
         rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=[1, 2, 3]))
         return loss, grads / (rms[:, None, None, None] + 1e-8), rms
+
+    @staticmethod
+    def _seen(images, shift):
+        """The images as the network sees them at a step: rolled by `shift` (dy, dx) with jitter, else as they are."""
+        import tensorflow as tf
+
+        return images if shift is None else tf.roll(images, shift, axis=[1, 2])
 
     def _half_blur(self, images):
         """One pass of a separable Gaussian of standard deviation blur / sqrt(2) per channel (zero padding)."""
@@ -527,8 +533,7 @@ class FilterVisualizer:
             first = tf.equal(i, 0)
             candidate = images + eta[:, None, None, None] * move
             if tf.equal(i, steps):  # the last candidate needs only its activation, to keep or undo it: no backward
-                shift = self._shift(i)
-                new_loss = self._loss(candidate if shift is None else tf.roll(candidate, shift, axis=[1, 2]), filters)
+                new_loss = self._loss(self._seen(candidate, self._shift(i)), filters)
                 new_direction, rms = tf.zeros_like(images), tf.zeros(tf.shape(filters))
             else:
                 new_loss, new_direction, rms = self._value_and_direction(candidate, filters, self._shift(i))
